@@ -1,0 +1,47 @@
+# The two commands a newcomer needs:
+#   make run    set up, migrate the SQLite database, start the app on http://127.0.0.1:8501
+#   make test   set up, then validate every exercise and run the whole test suite
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+SHARED_CORPUS := ../shared/data/tinyshakespeare.txt
+
+.PHONY: run test setup system-deps-run system-deps-test migrate validate corpus bench clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt -r requirements-dev.txt
+	touch $@
+
+setup: $(VENV)/.installed
+
+system-deps-run:
+	scripts/system-deps.sh run
+
+system-deps-test:
+	scripts/system-deps.sh test
+
+migrate: setup
+	$(PY) -m db upgrade
+
+# Copies the shared corpus into the data folder when it is beside the project (CI, dev boxes).
+corpus: setup
+	@if [ -f $(SHARED_CORPUS) ]; then $(PY) -m courseware corpus add $(SHARED_CORPUS); fi
+
+run: system-deps-run setup migrate corpus
+	@$(PY) -m scripts.first_login
+	$(VENV)/bin/streamlit run app.py --server.address 127.0.0.1 --server.port 8501 \
+		--server.headless true --browser.gatherUsageStats false
+
+validate: setup
+	$(PY) -m courseware validate
+
+test: system-deps-test setup corpus validate
+	$(PY) -m pytest
+
+bench: setup corpus
+	$(PY) bench/verdict_latency.py
+
+clean:
+	rm -rf $(VENV) data .pytest_cache test-artifacts

@@ -1,0 +1,139 @@
+"""Helpers that exercise tests import: learner-readable tensor checks and artifact publishing.
+
+This file is copied into every grading workspace next to ``submission.py`` (the learner's
+code) and the exercise's tests. Messages are written for the learner: they say what shape,
+dtype or value was expected and how far off the result was, never just "assert False".
+
+    from course_harness import assert_tensor_close, get_function
+    softmax = get_function("softmax")
+    assert_tensor_close(softmax(x, dim=-1), torch.softmax(x, dim=-1), atol=1e-6)
+"""
+from __future__ import annotations
+
+import importlib
+import json
+import math
+import os
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+ARTIFACT_DIR_ENV = "COURSE_ARTIFACT_DIR"
+MAX_ARTIFACT_POINTS = 2000
+MAX_ARTIFACT_TEXT = 20_000
+
+
+def submission():
+    """Import and return the learner's module (``submission.py``)."""
+    return importlib.import_module("submission")
+
+
+def get_function(name: str, signature: str | None = None) -> Callable[..., Any]:
+    """Return ``submission.<name>``, failing with a message that says what to define."""
+    module = submission()
+    fn = getattr(module, name, None)
+    if fn is None:
+        wanted = signature or f"{name}(...)"
+        raise AssertionError(f"Your code must define `{wanted}`; no `{name}` was found in it.")
+    if not callable(fn):
+        raise AssertionError(f"`{name}` must be a function or class, but it is a {type(fn).__name__}.")
+    return fn
+
+
+def describe(value: Any) -> str:
+    """A short description of a value: tensors by shape and dtype, others by type."""
+    import torch
+
+    if isinstance(value, torch.Tensor):
+        return f"tensor of shape {tuple(value.shape)} and dtype {value.dtype}"
+    return f"{type(value).__name__} ({value!r:.60})"
+
+
+def assert_tensor_close(
+    actual: Any,
+    expected: "torch.Tensor",
+    *,
+    atol: float = 1e-6,
+    rtol: float = 1e-5,
+    name: str = "result",
+    check_dtype: bool = True,
+) -> None:
+    """Fail with shape, dtype or max-abs-error details unless ``actual`` matches ``expected``."""
+    import torch
+
+    if not isinstance(actual, torch.Tensor):
+        raise AssertionError(f"{name} should be a torch.Tensor, but your code returned {describe(actual)}.")
+    if tuple(actual.shape) != tuple(expected.shape):
+        raise AssertionError(
+            f"{name} has shape {tuple(actual.shape)}, expected {tuple(expected.shape)}."
+        )
+    if check_dtype and actual.dtype != expected.dtype:
+        raise AssertionError(f"{name} has dtype {actual.dtype}, expected {expected.dtype}.")
+    a = actual.detach().to(torch.float64).cpu()
+    e = expected.detach().to(torch.float64).cpu()
+    bad_a, bad_e = ~torch.isfinite(a), ~torch.isfinite(e)
+    if (bad_a != bad_e).any():
+        count = int((bad_a & ~bad_e).sum())
+        raise AssertionError(
+            f"{name} contains {count} NaN/inf value(s) where finite values were expected "
+            "(overflow in exp? division by zero?)."
+        )
+    if a.numel() == 0:
+        return
+    diff = (a - e).abs().masked_fill(bad_e, 0.0)
+    tolerance = atol + rtol * e.abs().masked_fill(bad_e, 0.0)
+    if (diff > tolerance).any():
+        worst = int(torch.argmax(diff - tolerance))
+        index = tuple(int(i) for i in torch.unravel_index(torch.tensor(worst), a.shape))
+        raise AssertionError(
+            f"{name} differs from the expected values: max abs error {float(diff.max()):.3g} "
+            f"(allowed {atol:g} + {rtol:g}·|expected|); worst at index {index}: "
+            f"got {float(a[index]):.6g}, expected {float(e[index]):.6g}."
+        )
+
+
+class Artifacts:
+    """Publishes plots and text the page draws: each call writes one JSON file."""
+
+    def __init__(self, directory: Path) -> None:
+        self._dir = directory
+        self._count = 0
+
+    def _write(self, name: str, kind: str, payload: dict[str, Any]) -> None:
+        self._dir.mkdir(parents=True, exist_ok=True)
+        self._count += 1
+        record = {"name": str(name)[:100], "kind": kind, **payload}
+        (self._dir / f"{self._count:03d}.json").write_text(json.dumps(record))
+
+    def line(self, name: str, y: Sequence[float], x: Sequence[float] | None = None,
+             x_label: str = "step", y_label: str = "value") -> None:
+        """A line chart, e.g. a loss curve."""
+        ys = [float(v) for v in list(y)[:MAX_ARTIFACT_POINTS]]
+        xs = [float(v) for v in (list(x)[:len(ys)] if x is not None else range(len(ys)))]
+        ys = [v if math.isfinite(v) else None for v in ys]
+        self._write(name, "line", {"x": xs, "y": ys, "x_label": x_label, "y_label": y_label})
+
+    def heatmap(self, name: str, matrix: Any, x_labels: Sequence[str] | None = None,
+                y_labels: Sequence[str] | None = None) -> None:
+        """A matrix drawn as a heatmap, e.g. attention weights (rows attend to columns)."""
+        rows = [[float(v) for v in row] for row in (matrix.tolist() if hasattr(matrix, "tolist") else matrix)]
+        rows = [r[:64] for r in rows[:64]]
+        self._write(name, "heatmap", {
+            "matrix": rows,
+            "x_labels": [str(s) for s in (x_labels or range(len(rows[0]) if rows else 0))][:64],
+            "y_labels": [str(s) for s in (y_labels or range(len(rows)))][:64],
+        })
+
+    def text(self, name: str, text: str) -> None:
+        """A block of text, e.g. characters sampled from a language model."""
+        self._write(name, "text", {"text": str(text)[:MAX_ARTIFACT_TEXT]})
+
+
+def artifacts() -> Artifacts:
+    """The artifact sink for this run (the harness fixture ``artifacts`` returns the same)."""
+    return Artifacts(Path(os.environ.get(ARTIFACT_DIR_ENV, "artifacts")))
+
+
+def corpus_path() -> Path | None:
+    """The tiny Shakespeare corpus when the platform made it available to this run, else None."""
+    path = os.environ.get("COURSE_CORPUS")
+    return Path(path) if path and Path(path).is_file() else None

@@ -1,0 +1,58 @@
+"""The job a worker runs for one queued submission: database in, sandboxed check, database out.
+
+The same function serves every queue backend, so a distributed engine can run it unchanged.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from checker.result import CheckResult
+from checker.run import Checker
+from courseware.spec import ContentBank
+from db import submissions
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class JobContext:
+    """What a worker needs to grade: content, a checker and a way to reach the database."""
+
+    bank: ContentBank
+    checker: Checker
+    sessions: sessionmaker[Session]
+
+
+def grade_submission(ctx: JobContext, submission_id: int) -> str | None:
+    """Claim, grade and store one submission; returns its final status, or None if not claimed.
+
+    A submission is claimed with an atomic queued → running update, so two workers never
+    grade the same one, and the result write is idempotent.
+    """
+    with ctx.sessions() as session:
+        sub = submissions.claim_submission(session, submission_id)
+        if sub is None:
+            return None
+        session.commit()
+        exercise_id, code, mode = sub.exercise_id, sub.code, sub.mode
+    spec = ctx.bank.exercises.get(exercise_id)
+    if spec is None:
+        result = CheckResult.from_error(f"Exercise {exercise_id!r} no longer exists in the course.")
+    else:
+        try:
+            result = ctx.checker.check(spec, code, mode)
+        except Exception:  # a platform fault must still end the submission in a final state
+            log.exception("grading submission %s failed", submission_id)
+            result = CheckResult.from_error("The grader hit an internal problem; your code was not "
+                                            "judged. Please submit again.")
+    points = spec.points if spec else 0
+    with ctx.sessions() as session:
+        submissions.store_result(
+            session, submission_id, status=result.status, score=result.score(points),
+            tests=[t.as_row() for t in result.tests], artifacts=[a.as_row() for a in result.artifacts],
+            error_reason=result.error_reason, output=result.output, points_possible=points,
+        )
+    return result.status

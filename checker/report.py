@@ -1,0 +1,103 @@
+"""Turn pytest's JUnit XML into per-test outcomes, and refuse reports that are not complete.
+
+A report is trusted only when it exists, parses, and mentions every test the trusted copy
+of the test files defines; anything less makes the run an error (no points).
+"""
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from checker.result import TestOutcome
+
+MAX_REPORT_BYTES = 4 * 1024 * 1024
+MAX_MESSAGE_CHARS = 1500
+
+
+class ReportError(Exception):
+    """The report is missing, malformed or incomplete; the message is for the learner."""
+
+
+def parse_junit(path: Path, visibility_by_file: dict[str, str], expected: dict[str, set[str]]) -> list[TestOutcome]:
+    """Read ``path`` and return one outcome per test; raise ReportError if it cannot be trusted.
+
+    ``expected`` maps a test file name to the test names it must contain.
+    """
+    if not path.is_file():
+        raise ReportError("The test run stopped before pytest wrote its report "
+                          "(does your code call sys.exit(), os._exit() or kill its own process?).")
+    if path.stat().st_size > MAX_REPORT_BYTES:
+        raise ReportError("The test report is too large to read; print less from your code.")
+    try:
+        root = ET.parse(path).getroot()
+    except ET.ParseError:
+        raise ReportError("The test report is damaged (was it overwritten by your code?).") from None
+    outcomes: list[TestOutcome] = []
+    seen: dict[str, set[str]] = {name: set() for name in expected}
+    for case in root.iter("testcase"):
+        module = (case.get("classname") or "").split(".")[0]
+        file_name = f"{module}.py"
+        name = case.get("name", "?")
+        cls = (case.get("classname") or "").split(".")[1:]
+        if file_name not in visibility_by_file:
+            if module in ("", "submission", "conftest", "course_harness"):
+                continue
+            raise ReportError(f"The report mentions an unknown test file {file_name!r}.")
+        full = "::".join(cls + [name])
+        seen[file_name].add(re.sub(r"\[.*\]$", "", full))
+        outcomes.append(_outcome(case, full, visibility_by_file[file_name]))
+    collection = _collection_errors(root)
+    if collection:
+        raise ReportError(collection)
+    for file_name, names in expected.items():
+        missing = names - seen.get(file_name, set())
+        if missing:
+            raise ReportError("The test run ended before every test reported "
+                              f"({len(missing)} of {len(names)} tests in {file_name} have no result).")
+    return outcomes
+
+
+def _outcome(case: ET.Element, name: str, visibility: str) -> TestOutcome:
+    duration = float(case.get("time") or 0.0)
+    for tag, outcome in (("failure", "failed"), ("error", "error"), ("skipped", "skipped")):
+        node = case.find(tag)
+        if node is not None:
+            return TestOutcome(name, visibility, outcome, learner_message(node, visibility), duration)
+    return TestOutcome(name, visibility, "passed", "", duration)
+
+
+def learner_message(node: ET.Element, visibility: str) -> str:
+    """The failure message, with the line of submission.py it came from when known.
+
+    Hidden tests never show their traceback (it would reveal their source), only the message.
+    """
+    message = (node.get("message") or "").strip()
+    message = re.sub(r"^(AssertionError|Failed):\s*", "", message)
+    # pytest appends the failing assert's introspection after the first line; the harness's
+    # messages are complete sentences, so the first paragraph is what the learner needs.
+    message = message.split("\nassert ")[0].strip()
+    text = node.text or ""
+    lines = re.findall(r"submission\.py:(\d+)", text)
+    if lines:
+        message += f" (in your code, line {lines[-1]})"
+    if visibility == "public" and not message:
+        message = text.strip().splitlines()[-1] if text.strip() else ""
+    return message[:MAX_MESSAGE_CHARS]
+
+
+def _collection_errors(root: ET.Element) -> str | None:
+    """Errors that stopped pytest from even collecting tests (e.g. a crash at import)."""
+    for case in root.iter("testcase"):
+        err = case.find("error")
+        if err is not None and not case.get("name"):
+            return _import_message(err)
+        if err is not None and (err.get("message") or "").startswith("collection failure"):
+            return _import_message(err)
+    return None
+
+
+def _import_message(err: ET.Element) -> str:
+    text = (err.text or "").strip().splitlines()
+    last = next((ln for ln in reversed(text) if ln.startswith("E ")), text[-1] if text else "")
+    return "Your code could not be imported: " + last.removeprefix("E").strip()[:500]

@@ -1,0 +1,207 @@
+"""Run one command under limits: bubblewrap namespaces plus kernel rlimits.
+
+    sandbox = make_sandbox("bwrap", python="/path/.venv/bin/python")
+    outcome = sandbox.run(["python", "-m", "pytest"], mounts=..., limits=Limits(), env={...})
+
+What the bubblewrap sandbox gives a run: its own network namespace with no interfaces
+but loopback (so no network), its own PID/IPC/UTS namespaces, a read-only view of the
+system and of the Python install only (the project folder, the database, the reference
+solutions and other workspaces are simply not mounted), a size-capped tmpfs ``/tmp``,
+and rlimits on address space, file size, open files and CPU time. The wall-clock limit
+is enforced from outside by killing the whole process group.
+"""
+from __future__ import annotations
+
+import functools
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from pathlib import Path
+
+from courseware.spec import Limits
+
+# Largest single file the run may write (reports, artifacts, captured output).
+MAX_FILE_BYTES = 16 * 1024 * 1024
+TMPFS_BYTES = 64 * 1024 * 1024
+
+
+class SandboxUnavailable(RuntimeError):
+    """The configured sandbox cannot run on this machine; the message says what to install."""
+
+
+@dataclass(frozen=True)
+class Mount:
+    """A host path made visible inside the sandbox at ``target``."""
+
+    source: Path
+    target: str
+    writable: bool = False
+
+
+@dataclass(frozen=True)
+class ProcessOutcome:
+    """How the sandboxed command ended."""
+
+    returncode: int
+    output: str
+    """stdout and stderr together, cut at the output limit."""
+    output_truncated: bool
+    timed_out: bool
+    duration_s: float
+    signal: int | None = None
+    """The signal that killed the command, if one did."""
+
+
+class Sandbox(ABC):
+    """Runs a command with limits; subclasses decide how isolated it is."""
+
+    name: str = "abstract"
+
+    def __init__(self, python: str) -> None:
+        self.python = python
+
+    @abstractmethod
+    def command(self, argv: list[str], mounts: list[Mount], workdir: str, limits: Limits) -> list[str]:
+        """The full command line that runs ``argv`` in this sandbox."""
+
+    @abstractmethod
+    def path_inside(self, mount: Mount) -> str:
+        """The path at which code inside the sandbox sees ``mount``."""
+
+    def run(self, argv: list[str], *, mounts: list[Mount], workdir: str, limits: Limits,
+            env: dict[str, str], output_file: Path) -> ProcessOutcome:
+        """Run ``argv`` and wait at most ``limits.time_s``; output goes through ``output_file``."""
+        cmd = self.command(argv, mounts, workdir, limits)
+        start = time.monotonic()
+        timed_out = False
+        with open(output_file, "wb") as out:
+            proc = subprocess.Popen(
+                cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, env=env,
+                start_new_session=True, preexec_fn=functools.partial(_apply_rlimits, limits),
+                cwd=workdir if self.name == "none" else None,
+            )
+            try:
+                proc.wait(timeout=limits.time_s)
+            except subprocess.TimeoutExpired:
+                timed_out = True
+            finally:
+                _kill_group(proc)
+        duration = time.monotonic() - start
+        output, truncated = _read_capped(output_file, limits.output_kb * 1024)
+        rc = proc.returncode
+        return ProcessOutcome(rc, output, truncated, timed_out, duration, -rc if rc < 0 else None)
+
+
+def _apply_rlimits(limits: Limits) -> None:
+    """Runs in the child between fork and exec: limits the kernel enforces on the whole run."""
+    memory = int(limits.memory_mb) * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (MAX_FILE_BYTES, MAX_FILE_BYTES))
+    cpu = int(limits.time_s) + 5
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
+    resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    # Ignored for root (see the README's threat model); effective for an unprivileged worker.
+    resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes, limits.processes))
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    """Kill everything the run started, finished or not, so nothing outlives the job."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    proc.wait()
+
+
+def _read_capped(path: Path, limit: int) -> tuple[str, bool]:
+    size = path.stat().st_size
+    with open(path, "rb") as f:
+        data = f.read(limit)
+    return data.decode("utf-8", errors="replace"), size > limit
+
+
+class Bubblewrap(Sandbox):
+    """Linux namespaces through bubblewrap (``bwrap``)."""
+
+    name = "bwrap"
+    SYSTEM_DIRS = ("/usr", "/bin", "/lib", "/lib64", "/lib32", "/sbin")
+    ETC_FILES = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime",
+                 "/etc/alternatives", "/etc/passwd", "/etc/group", "/etc/nsswitch.conf")
+
+    def __init__(self, python: str) -> None:
+        super().__init__(python)
+        self.bwrap = shutil.which("bwrap")
+        if self.bwrap is None:
+            raise SandboxUnavailable(
+                "bubblewrap is not installed: run `sudo apt-get install bubblewrap` "
+                "(or set CHECKER_SANDBOX=none on a single-user machine you trust)."
+            )
+        self.python_dirs = python_install_dirs(python)
+
+    def path_inside(self, mount: Mount) -> str:
+        return mount.target
+
+    def command(self, argv: list[str], mounts: list[Mount], workdir: str, limits: Limits) -> list[str]:
+        cmd = [self.bwrap, "--unshare-all", "--die-with-parent", "--new-session",
+               "--hostname", "sandbox", "--proc", "/proc", "--dev", "/dev",
+               "--size", str(TMPFS_BYTES), "--tmpfs", "/tmp"]
+        for d in self.SYSTEM_DIRS:
+            if os.path.exists(d):
+                # /bin and /lib are symlinks into /usr on modern Debian.
+                cmd += (["--symlink", os.readlink(d), d] if os.path.islink(d) else ["--ro-bind", d, d])
+        for f in self.ETC_FILES:
+            if os.path.exists(f):
+                cmd += ["--ro-bind", f, f]
+        for d in self.python_dirs:
+            cmd += ["--ro-bind", d, d]
+        for m in mounts:
+            cmd += ["--bind" if m.writable else "--ro-bind", str(m.source), m.target]
+        cmd += ["--chdir", workdir, "--"]
+        return cmd + argv
+
+
+class NoSandbox(Sandbox):
+    """Runs on the host with rlimits only. For a single trusted user; never for a cohort."""
+
+    name = "none"
+
+    def path_inside(self, mount: Mount) -> str:
+        return str(mount.source)
+
+    def command(self, argv: list[str], mounts: list[Mount], workdir: str, limits: Limits) -> list[str]:
+        return list(argv)
+
+
+@functools.lru_cache(maxsize=8)
+def python_install_dirs(python: str) -> tuple[str, ...]:
+    """The folders an interpreter needs: its venv and the base install it links to."""
+    probe = subprocess.run(
+        [python, "-c", "import sys, os; print(sys.prefix); print(sys.base_prefix);"
+                       "print(os.path.realpath(sys.executable))"],
+        capture_output=True, text=True, timeout=60,
+    )
+    if probe.returncode != 0:
+        raise SandboxUnavailable(f"CHECKER_PYTHON={python} does not run: {probe.stderr.strip()[:200]}")
+    prefix, base, real = probe.stdout.split("\n")[:3]
+    dirs = {prefix, base}
+    if not any(real.startswith(d + os.sep) for d in dirs):
+        dirs.add(os.path.dirname(os.path.dirname(real)))
+    # Nested folders would be mounted twice; keep the outermost.
+    return tuple(sorted(d for d in dirs if not any(d != o and d.startswith(o + os.sep) for o in dirs)))
+
+
+def make_sandbox(kind: str, python: str | None = None) -> Sandbox:
+    """The sandbox named by CHECKER_SANDBOX (``bwrap`` or ``none``)."""
+    python = python or sys.executable
+    if kind == "bwrap":
+        return Bubblewrap(python)
+    if kind == "none":
+        return NoSandbox(python)
+    raise SandboxUnavailable(f"unknown sandbox {kind!r}: use 'bwrap' or 'none'")

@@ -1,0 +1,114 @@
+"""The grading service the pages call: submit code, read a verdict.
+
+    receipt = service.submit(user_id=1, exercise_id="stable-softmax", code=src, mode="run")
+    view = service.verdict(user_id=1, submission_id=receipt.submission_id)
+
+The submission row is committed before the job is queued, so a crash after submit
+loses nothing; bad input is stored as an ``error`` submission with its reason and
+never reaches a worker.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from checker.intake import inspect_code
+from checker.queue import QueueBackend
+from courseware.spec import ContentBank
+from db import submissions
+
+FINAL_STATUSES = ("passed", "failed", "error")
+
+
+class SubmitError(ValueError):
+    """The request itself is invalid (unknown exercise, bad mode); nothing was stored."""
+
+
+@dataclass(frozen=True)
+class SubmitReceipt:
+    """What the page learns right after pressing Run or Submit."""
+
+    submission_id: int
+    status: str
+    """``queued`` normally; ``error`` when the input was rejected before grading."""
+    message: str | None = None
+    """Why the input was rejected, for the learner."""
+
+
+@dataclass(frozen=True)
+class VerdictView:
+    """A submission as the learner's page shows it."""
+
+    submission_id: int
+    exercise_id: str
+    mode: str
+    status: str
+    error_reason: str | None
+    score: float | None
+    points: int
+    tests: list[dict[str, Any]] = field(default_factory=list)
+    artifacts: list[dict[str, Any]] = field(default_factory=list)
+    output: str | None = None
+    """pytest's console output; only for *Run* (public tests), whose output reveals nothing hidden."""
+
+    @property
+    def final(self) -> bool:
+        """Whether grading has finished."""
+        return self.status in FINAL_STATUSES
+
+
+class GradingService:
+    """Accepts submissions and reports verdicts; access is limited to the submitting learner."""
+
+    def __init__(self, sessions: sessionmaker[Session], bank: ContentBank, backend: QueueBackend,
+                 max_code_bytes: int = 64 * 1024) -> None:
+        self.sessions = sessions
+        self.bank = bank
+        self.backend = backend
+        self.max_code_bytes = max_code_bytes
+
+    def submit(self, *, user_id: int, exercise_id: str, code: str | bytes, mode: str) -> SubmitReceipt:
+        """Store a submission and queue it (or store why it was rejected). Returns at once."""
+        if exercise_id not in self.bank.exercises:
+            raise SubmitError(f"There is no exercise {exercise_id!r}.")
+        if mode not in ("run", "submit"):
+            raise SubmitError(f"mode must be 'run' or 'submit', not {mode!r}")
+        text, problem = inspect_code(code, self.max_code_bytes)
+        with self.sessions() as session:
+            sub = submissions.create_submission(
+                session, user_id=user_id, exercise_id=exercise_id, mode=mode, code=text,
+                status="error" if problem else "queued", error_reason=problem,
+            )
+            session.commit()
+            submission_id = sub.id
+        if problem:
+            return SubmitReceipt(submission_id, "error", problem)
+        self.backend.enqueue(submission_id)
+        return SubmitReceipt(submission_id, "queued")
+
+    def verdict(self, *, user_id: int, submission_id: int) -> VerdictView | None:
+        """The submission's current state, or None if it does not exist or is not this user's."""
+        with self.sessions() as session:
+            sub = submissions.get_submission(session, submission_id)
+            if sub is None or sub.user_id != user_id:
+                return None
+            spec = self.bank.exercises.get(sub.exercise_id)
+            return VerdictView(
+                submission_id=sub.id, exercise_id=sub.exercise_id, mode=sub.mode, status=sub.status,
+                error_reason=sub.error_reason, score=sub.score, points=spec.points if spec else 0,
+                tests=[{"name": t.name, "visibility": t.visibility, "outcome": t.outcome,
+                        "message": t.message, "duration_s": t.duration_s} for t in sub.tests],
+                artifacts=[_artifact(a.payload) for a in sub.artifacts],
+                output=sub.output if sub.mode == "run" else None,
+            )
+
+
+def _artifact(payload: str) -> dict[str, Any]:
+    try:
+        data = json.loads(payload)
+    except ValueError:
+        return {"kind": "text", "name": "artifact", "text": "(unreadable artifact)"}
+    return data if isinstance(data, dict) else {"kind": "text", "name": "artifact", "text": str(data)}

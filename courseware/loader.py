@@ -1,0 +1,292 @@
+"""Load the content bank from files and validate it; every error names the file and the field.
+
+    from courseware.loader import load_bank
+    bank = load_bank(Path("."))        # reads lessons/ and exercises/ under that folder
+
+Loading collects every problem before raising, so an author fixes a whole batch at once.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+import yaml
+
+from courseware.spec import ContentBank, ExerciseSpec, Lesson, Limits, Module, ModuleItem, Track
+
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+KNOWN_DATASETS = ("tinyshakespeare",)
+EXERCISE_FILES = ("exercise.yaml", "prompt.md", "starter.py", "solution.py",
+                  "tests/test_public.py", "tests/test_hidden.py")
+
+
+@dataclass(frozen=True)
+class ContentProblem:
+    """One thing wrong with one file."""
+
+    path: Path
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}" + (f" [{self.field}]" if self.field else "")
+        return f"{where}: {self.message}"
+
+
+class ContentError(ValueError):
+    """The content tree has problems; ``problems`` lists each with its file and field."""
+
+    def __init__(self, problems: list[ContentProblem]) -> None:
+        self.problems = problems
+        super().__init__("content has %d problem(s):\n%s" % (len(problems), "\n".join(f"  - {p}" for p in problems)))
+
+
+class _Collector:
+    """Gathers problems while the loader keeps going."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.problems: list[ContentProblem] = []
+
+    def add(self, path: Path, field: str, message: str) -> None:
+        try:
+            shown = path.relative_to(self.root)
+        except ValueError:
+            shown = path
+        self.problems.append(ContentProblem(shown, field, message))
+
+    def require(self, data: dict[str, Any], key: str, kind: type | tuple[type, ...], path: Path,
+                prefix: str = "", default: Any = ...) -> Any:
+        """Return ``data[key]`` if it has the right type, else record a problem and return None."""
+        field = f"{prefix}{key}"
+        if key not in data or data[key] is None:
+            if default is not ...:
+                return default
+            self.add(path, field, "is missing")
+            return None
+        value = data[key]
+        if kind is int and isinstance(value, bool) or not isinstance(value, kind):
+            names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+            self.add(path, field, f"must be {names}, got {type(value).__name__} {value!r:.40}")
+            return None
+        return value
+
+    def check_id(self, value: Any, path: Path, field: str = "id") -> bool:
+        if isinstance(value, str) and ID_PATTERN.match(value):
+            return True
+        self.add(path, field, f"{value!r} is not a valid id: use lowercase letters, digits and '-'")
+        return False
+
+
+def _read_yaml(path: Path, c: _Collector) -> dict[str, Any] | None:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        c.add(path, "", f"is not valid YAML: {exc}".splitlines()[0])
+        return None
+    if not isinstance(data, dict):
+        c.add(path, "", "must be a YAML mapping (key: value lines)")
+        return None
+    return data
+
+
+def split_front_matter(text: str) -> tuple[str, str] | None:
+    """Split ``---\\nyaml\\n---\\nbody`` into (yaml, body); None when there is no front matter."""
+    match = re.match(r"^---[ \t]*\r?\n(.*?)\r?\n---[ \t]*\r?\n?(.*)$", text, re.S)
+    return (match.group(1), match.group(2)) if match else None
+
+
+def load_lesson(path: Path, c: _Collector) -> Lesson | None:
+    """Parse one lesson file; problems go to the collector."""
+    text = path.read_text(encoding="utf-8")
+    parts = split_front_matter(text)
+    if parts is None:
+        c.add(path, "front matter", "must start with a '---' block holding id, title, minutes, objectives")
+        return None
+    try:
+        meta = yaml.safe_load(parts[0]) or {}
+    except yaml.YAMLError as exc:
+        c.add(path, "front matter", f"is not valid YAML: {exc}".splitlines()[0])
+        return None
+    if not isinstance(meta, dict):
+        c.add(path, "front matter", "must be a YAML mapping")
+        return None
+    lesson_id = c.require(meta, "id", str, path)
+    title = c.require(meta, "title", str, path)
+    minutes = c.require(meta, "minutes", int, path)
+    objectives = c.require(meta, "objectives", list, path, default=[])
+    if lesson_id is not None and c.check_id(lesson_id, path) and lesson_id != path.stem:
+        c.add(path, "id", f"{lesson_id!r} must match the file name {path.stem!r}")
+    if not parts[1].strip():
+        c.add(path, "body", "is empty; write the lesson below the front matter")
+    if None in (lesson_id, title, minutes):
+        return None
+    return Lesson(lesson_id, title, minutes, tuple(str(o) for o in objectives), parts[1], path)
+
+
+def load_exercise(folder: Path, c: _Collector) -> ExerciseSpec | None:
+    """Parse one exercise folder; problems go to the collector."""
+    missing = [name for name in EXERCISE_FILES if not (folder / name).is_file()]
+    for name in missing:
+        c.add(folder / name, "", "is missing (every exercise folder needs it)")
+    if "exercise.yaml" in missing:
+        return None
+    path = folder / "exercise.yaml"
+    data = _read_yaml(path, c)
+    if data is None:
+        return None
+    ex_id = c.require(data, "id", str, path)
+    if ex_id is not None and c.check_id(ex_id, path) and ex_id != folder.name:
+        c.add(path, "id", f"{ex_id!r} must match the folder name {folder.name!r}")
+    title = c.require(data, "title", str, path)
+    points = c.require(data, "points", int, path, default=10)
+    difficulty = c.require(data, "difficulty", str, path, default="medium")
+    if difficulty not in (None, "easy", "medium", "hard"):
+        c.add(path, "difficulty", f"{difficulty!r}: use easy, medium or hard")
+    device = c.require(data, "device", str, path, default="cpu")
+    if device not in (None, "cpu", "gpu-preferred", "gpu"):
+        c.add(path, "device", f"{device!r}: use cpu, gpu-preferred or gpu")
+    hints = c.require(data, "hints", list, path, default=[])
+    reveal = c.require(data, "reveal_solution", bool, path, default=False)
+    limits = _load_limits(data.get("limits") or {}, path, c)
+    datasets = c.require(data, "datasets", list, path, default=[])
+    for name in datasets or []:
+        if name not in KNOWN_DATASETS:
+            c.add(path, "datasets", f"{name!r} is not a known dataset ({', '.join(KNOWN_DATASETS)})")
+    if points is not None and points <= 0:
+        c.add(path, "points", "must be positive")
+    if missing or datasets is None or None in (ex_id, title, points, difficulty, device, hints, reveal, limits):
+        return None
+    for name in ("starter.py", "solution.py", "tests/test_public.py", "tests/test_hidden.py"):
+        _check_python(folder / name, c)
+    return ExerciseSpec(
+        id=ex_id, title=title, points=points, difficulty=difficulty, limits=limits, device=device,
+        hints=tuple(str(h) for h in hints), reveal_solution=reveal,
+        prompt=(folder / "prompt.md").read_text(encoding="utf-8"),
+        starter=(folder / "starter.py").read_text(encoding="utf-8"), path=folder,
+        datasets=tuple(datasets),
+    )
+
+
+def _load_limits(data: Any, path: Path, c: _Collector) -> Limits | None:
+    if not isinstance(data, dict):
+        c.add(path, "limits", "must be a mapping like {time_s: 30, memory_mb: 1536}")
+        return None
+    defaults = Limits()
+    unknown = set(data) - {"time_s", "memory_mb", "processes", "output_kb"}
+    for key in sorted(unknown):
+        c.add(path, f"limits.{key}", "is not a known limit (time_s, memory_mb, processes, output_kb)")
+    values = {}
+    for key, low, high in (("time_s", 1, 3600), ("memory_mb", 128, 65536), ("processes", 1, 4096),
+                           ("output_kb", 1, 65536)):
+        value = data.get(key, getattr(defaults, key))
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+            c.add(path, f"limits.{key}", f"{value!r} must be a number from {low} to {high}")
+            continue
+        values[key] = value
+    return None if unknown or len(values) < 4 else Limits(**values)
+
+
+def _check_python(path: Path, c: _Collector) -> None:
+    try:
+        compile(path.read_text(encoding="utf-8"), str(path), "exec")
+    except SyntaxError as exc:
+        c.add(path, f"line {exc.lineno}", f"syntax error: {exc.msg}")
+
+
+def load_track(path: Path, c: _Collector) -> Track | None:
+    """Parse one track file (ids are resolved later, against the whole bank)."""
+    data = _read_yaml(path, c)
+    if data is None:
+        return None
+    track_id = c.require(data, "id", str, path)
+    if track_id is not None and c.check_id(track_id, path) and track_id != path.stem:
+        c.add(path, "id", f"{track_id!r} must match the file name {path.stem!r}")
+    title = c.require(data, "title", str, path)
+    description = c.require(data, "description", str, path, default="")
+    raw_modules = c.require(data, "modules", list, path)
+    modules: list[Module] = []
+    for i, raw in enumerate(raw_modules or []):
+        module = _load_module(raw, path, f"modules[{i}].", c)
+        if module:
+            modules.append(module)
+    ids = [m.id for m in modules]
+    for dup in sorted({x for x in ids if ids.count(x) > 1}):
+        c.add(path, "modules", f"module id {dup!r} is used twice")
+    if None in (track_id, title, raw_modules) or len(modules) != len(raw_modules):
+        return None
+    return Track(track_id, title, description, tuple(modules), path)
+
+
+def _load_module(raw: Any, path: Path, prefix: str, c: _Collector) -> Module | None:
+    if not isinstance(raw, dict):
+        c.add(path, prefix.rstrip("."), "must be a mapping with id, title, week, items")
+        return None
+    mod_id = c.require(raw, "id", str, path, prefix)
+    if mod_id is not None:
+        c.check_id(mod_id, path, prefix + "id")
+    title = c.require(raw, "title", str, path, prefix)
+    week = c.require(raw, "week", int, path, prefix, default=1)
+    summary = c.require(raw, "summary", str, path, prefix, default="")
+    raw_items = c.require(raw, "items", list, path, prefix)
+    items: list[ModuleItem] = []
+    for j, item in enumerate(raw_items or []):
+        field = f"{prefix}items[{j}]"
+        kinds = [k for k in ("lesson", "exercise") if isinstance(item, dict) and k in item]
+        if len(kinds) != 1 or not isinstance(item[kinds[0]], str):
+            c.add(path, field, "must be `lesson: <id>` or `exercise: <id>` (optionally with `coming: true`)")
+            continue
+        coming = item.get("coming", False)
+        if not isinstance(coming, bool):
+            c.add(path, field + ".coming", "must be true or false")
+            continue
+        items.append(ModuleItem(kinds[0], item[kinds[0]], coming))
+    if None in (mod_id, title, week, raw_items) or len(items) != len(raw_items):
+        return None
+    return Module(mod_id, title, week, summary, tuple(items))
+
+
+def _resolve(bank: ContentBank, c: _Collector) -> None:
+    for track in bank.tracks.values():
+        for mi, module in enumerate(track.modules):
+            for ii, item in enumerate(module.items):
+                pool = bank.lessons if item.kind == "lesson" else bank.exercises
+                if not item.coming and item.id not in pool:
+                    c.add(track.path, f"modules[{mi}].items[{ii}]",
+                          f"{item.kind} {item.id!r} does not exist; write it or mark the item `coming: true`")
+
+
+def _unique(items: Iterable[Any], kind: str, c: _Collector) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for item in items:
+        if item.id in out:
+            c.add(item.path, "id", f"{kind} id {item.id!r} is also used by {out[item.id].path}")
+        else:
+            out[item.id] = item
+    return out
+
+
+def load_bank(root: Path) -> ContentBank:
+    """Load and cross-check every track, lesson and exercise under ``root``; raise ContentError."""
+    c = _Collector(root)
+    lessons_dir, exercises_dir = root / "lessons", root / "exercises"
+    if not lessons_dir.is_dir() or not exercises_dir.is_dir():
+        c.add(root, "", "must contain lessons/ and exercises/ folders (set COURSE_CONTENT_DIR)")
+        raise ContentError(c.problems)
+    lessons = [load_lesson(p, c) for p in sorted(lessons_dir.rglob("*.md")) if "tracks" not in p.parts]
+    exercises = [load_exercise(p, c) for p in sorted(exercises_dir.iterdir())
+                 if p.is_dir() and not p.name.startswith((".", "_"))]
+    tracks = [load_track(p, c) for p in sorted((lessons_dir / "tracks").glob("*.yaml"))]
+    if not tracks:
+        c.add(lessons_dir / "tracks", "", "holds no track (*.yaml); add at least one")
+    bank = ContentBank(
+        tracks=_unique([t for t in tracks if t], "track", c),
+        lessons=_unique([x for x in lessons if x], "lesson", c),
+        exercises=_unique([x for x in exercises if x], "exercise", c),
+    )
+    _resolve(bank, c)
+    if c.problems:
+        raise ContentError(c.problems)
+    return bank

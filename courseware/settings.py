@@ -1,0 +1,113 @@
+"""One typed settings object for the whole platform, read from environment variables.
+
+Every field has a default that makes ``make run`` work on a fresh machine: an SQLite
+file in ``./data``, content from this repository, a local pool of two sandboxed workers.
+
+    from courseware.settings import get_settings
+    settings = get_settings()          # cached; reads the environment once
+    Settings.from_env({"DATABASE_URL": "sqlite:///x.db"})   # explicit, for tests
+"""
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Mapping
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class SettingsError(ValueError):
+    """An environment variable holds a value the platform cannot use."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Platform configuration. Each field names the environment variable that sets it."""
+
+    data_dir: Path = PROJECT_ROOT / "data"
+    """COURSE_DATA_DIR: database file, downloaded corpora and checker workspaces live here."""
+    database_url: str = ""
+    """DATABASE_URL: SQLAlchemy URL; empty means ``sqlite:///<data_dir>/course.db``."""
+    content_dir: Path = PROJECT_ROOT
+    """COURSE_CONTENT_DIR: folder holding ``lessons/`` and ``exercises/``."""
+    checker_backend: str = "local"
+    """CHECKER_BACKEND: ``local`` runs jobs on a worker pool inside the app process."""
+    checker_workers: int = 2
+    """CHECKER_WORKERS: how many submissions the local pool grades at once."""
+    checker_sandbox: str = "bwrap"
+    """CHECKER_SANDBOX: ``bwrap`` (bubblewrap namespaces) or ``none`` (single-user dev only)."""
+    checker_python: str = sys.executable
+    """CHECKER_PYTHON: interpreter that runs pytest on learner code (must have torch)."""
+    max_code_bytes: int = 64 * 1024
+    """MAX_CODE_BYTES: largest submission accepted, in bytes of UTF-8."""
+    shakespeare_url: str = (
+        "https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt"
+    )
+    """SHAKESPEARE_URL: public source of the tiny Shakespeare corpus (checksum verified)."""
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """The database URL actually used (the SQLite default filled in)."""
+        return self.database_url or f"sqlite:///{self.data_dir / 'course.db'}"
+
+    @property
+    def workspaces_dir(self) -> Path:
+        """Where the checker builds one private folder per job."""
+        return self.data_dir / "workspaces"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
+        """Build settings from ``env`` (default ``os.environ``); bad values raise SettingsError."""
+        env = os.environ if env is None else env
+        values: dict[str, object] = {}
+        for f, var in _ENV_NAMES.items():
+            raw = env.get(var)
+            if raw is None or raw == "":
+                continue
+            default = getattr(cls, f)
+            if isinstance(default, Path):
+                values[f] = Path(raw).expanduser().resolve()
+            elif isinstance(default, int):
+                try:
+                    values[f] = int(raw)
+                except ValueError:
+                    raise SettingsError(f"{var}={raw!r} is not a whole number; set it to e.g. 2") from None
+            else:
+                values[f] = raw
+        settings = cls(**values)
+        settings.check()
+        return settings
+
+    def check(self) -> None:
+        """Raise SettingsError naming the variable when a value is out of range."""
+        if self.checker_backend not in {"local"}:
+            raise SettingsError(f"CHECKER_BACKEND={self.checker_backend!r}: use 'local'")
+        if self.checker_sandbox not in {"bwrap", "none"}:
+            raise SettingsError(f"CHECKER_SANDBOX={self.checker_sandbox!r}: use 'bwrap' or 'none'")
+        if not 1 <= self.checker_workers <= 64:
+            raise SettingsError(f"CHECKER_WORKERS={self.checker_workers}: use a number from 1 to 64")
+        if self.max_code_bytes < 1024:
+            raise SettingsError("MAX_CODE_BYTES must be at least 1024")
+
+
+_ENV_NAMES = {
+    "data_dir": "COURSE_DATA_DIR",
+    "database_url": "DATABASE_URL",
+    "content_dir": "COURSE_CONTENT_DIR",
+    "checker_backend": "CHECKER_BACKEND",
+    "checker_workers": "CHECKER_WORKERS",
+    "checker_sandbox": "CHECKER_SANDBOX",
+    "checker_python": "CHECKER_PYTHON",
+    "max_code_bytes": "MAX_CODE_BYTES",
+    "shakespeare_url": "SHAKESPEARE_URL",
+}
+assert set(_ENV_NAMES) == {f.name for f in fields(Settings)}, "every setting needs an env name"
+
+
+@functools.lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read from the environment once."""
+    return Settings.from_env()

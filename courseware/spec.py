@@ -1,0 +1,132 @@
+"""Typed specs for content: tracks (syllabi) made of modules that list lessons and exercises.
+
+These are plain frozen dataclasses; ``courseware.loader`` builds them from files and
+reports errors by file and field.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+Device = Literal["cpu", "gpu-preferred", "gpu"]
+Difficulty = Literal["easy", "medium", "hard"]
+ItemKind = Literal["lesson", "exercise"]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits for one grading run; enforced by the sandbox, not by the learner's code."""
+
+    time_s: float = 30.0
+    """Wall-clock limit for the whole pytest run, imports included."""
+    memory_mb: int = 1536
+    """Address-space limit for the test process."""
+    processes: int = 64
+    """Most processes/threads the run may hold at once."""
+    output_kb: int = 1024
+    """Captured stdout+stderr kept; the rest is cut."""
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """A Markdown lesson with YAML front matter (``lessons/<topic>/<id>.md``)."""
+
+    id: str
+    title: str
+    minutes: int
+    """Estimated reading time."""
+    objectives: tuple[str, ...]
+    body: str
+    """Markdown with $LaTeX$, front matter removed."""
+    path: Path
+
+
+@dataclass(frozen=True)
+class ExerciseSpec:
+    """An auto-checked exercise folder (``exercises/<id>/``)."""
+
+    id: str
+    title: str
+    points: int
+    difficulty: Difficulty
+    limits: Limits
+    device: Device
+    hints: tuple[str, ...]
+    """Tiered: shown one at a time, cheapest first."""
+    reveal_solution: bool
+    """Whether the reference may be shown after the learner has passed."""
+    prompt: str
+    """Markdown shown above the editor."""
+    starter: str
+    """What the editor opens with; must fail at least one test."""
+    path: Path
+    """The exercise folder; ``solution.py`` and ``tests/`` live here."""
+    datasets: tuple[str, ...] = ()
+    """Data the tests may read when installed (``tinyshakespeare``); tests must pass without it."""
+
+    @property
+    def solution_path(self) -> Path:
+        """The reference solution; never sent to the browser before it is earned."""
+        return self.path / "solution.py"
+
+    @property
+    def public_tests(self) -> Path:
+        """Tests run by *Run* and shown to the learner."""
+        return self.path / "tests" / "test_public.py"
+
+    @property
+    def hidden_tests(self) -> Path:
+        """Tests run only by *Submit*; never shown."""
+        return self.path / "tests" / "test_hidden.py"
+
+
+@dataclass(frozen=True)
+class ModuleItem:
+    """One entry of a module: a lesson or an exercise, by id."""
+
+    kind: ItemKind
+    id: str
+    coming: bool = False
+    """Listed in the syllabus but not written yet; shown greyed out, not required to resolve."""
+
+
+@dataclass(frozen=True)
+class Module:
+    """A week or phase of a track."""
+
+    id: str
+    title: str
+    week: int
+    """1-based week in which the module opens for a cohort on weekly pacing."""
+    summary: str
+    items: tuple[ModuleItem, ...]
+
+
+@dataclass(frozen=True)
+class Track:
+    """One syllabus: an ordered list of modules drawn from the shared bank."""
+
+    id: str
+    title: str
+    description: str
+    """Markdown introduction (the syllabus's own advice belongs here)."""
+    modules: tuple[Module, ...]
+    path: Path
+
+    def exercise_ids(self) -> list[str]:
+        """Ids of the exercises this track uses (written ones only), in order."""
+        return [i.id for m in self.modules for i in m.items if i.kind == "exercise" and not i.coming]
+
+    def lesson_ids(self) -> list[str]:
+        """Ids of the lessons this track uses (written ones only), in order."""
+        return [i.id for m in self.modules for i in m.items if i.kind == "lesson" and not i.coming]
+
+
+@dataclass(frozen=True)
+class ContentBank:
+    """Everything loaded from ``lessons/`` and ``exercises/``."""
+
+    tracks: dict[str, Track] = field(default_factory=dict)
+    lessons: dict[str, Lesson] = field(default_factory=dict)
+    exercises: dict[str, ExerciseSpec] = field(default_factory=dict)

@@ -1,0 +1,90 @@
+"""An exercise: prompt and hints, a code editor with autosaved drafts, Run / Submit, the verdict."""
+import streamlit as st
+from streamlit_ace import st_ace
+
+from checker.service import SubmitError
+from portal.exercise import attempts, earned_solution, load_code, save_code
+from ui.corpus import corpus_panel
+from ui.session import get_context, require_user
+from ui.verdict import render_verdict
+
+ctx = get_context()
+user = require_user()
+exercises = ctx.bank.exercises
+exercise_id = st.query_params.get("id")
+if exercise_id not in exercises:
+    if exercise_id:
+        st.warning(f"There is no exercise {exercise_id!r}; pick one below.")
+    exercise_id = st.selectbox("Exercise", sorted(exercises), format_func=lambda i: exercises[i].title)
+spec = exercises[exercise_id]
+SUB_KEY, SAVED_KEY, HINT_KEY = f"submission:{spec.id}", f"saved:{spec.id}", f"hints:{spec.id}"
+# Tests (AppTest) cannot type into the editor component; they put the code here instead.
+SEAM_KEY = f"code_seam:{spec.id}"
+
+st.title(spec.title)
+st.caption(f"{spec.difficulty} · {spec.points} points · runs on {spec.device}")
+prompt_col, editor_col = st.columns([5, 6], gap="large")
+
+with prompt_col:
+    st.markdown(spec.prompt)
+    if "tinyshakespeare" in spec.datasets:
+        corpus_panel(ctx.settings)
+    if spec.hints:
+        shown = st.session_state.get(HINT_KEY, 0)
+        for i, hint in enumerate(spec.hints[:shown], start=1):
+            st.info(f"**Hint {i}.** {hint}")
+        if shown < len(spec.hints) and st.button(f"Show hint {shown + 1} of {len(spec.hints)}", key="hint"):
+            st.session_state[HINT_KEY] = shown + 1
+            st.rerun()
+    solution = earned_solution(ctx.sessions, user.id, spec)
+    if solution:
+        with st.expander("Reference solution (you have passed this exercise)"):
+            st.code(solution, language="python")
+
+with editor_col:
+    if SAVED_KEY not in st.session_state:
+        st.session_state[SAVED_KEY] = load_code(ctx.sessions, user.id, spec)
+    code = st_ace(value=st.session_state[SAVED_KEY], language="python", theme="tomorrow",
+                  keybinding="vscode", min_lines=22, font_size=14, tab_size=4, auto_update=True,
+                  key=f"editor:{spec.id}")
+    if st.session_state.get(SEAM_KEY) is not None:
+        code = st.session_state[SEAM_KEY]
+    if code is not None and code != st.session_state[SAVED_KEY]:
+        if save_code(ctx.sessions, user.id, spec.id, code, ctx.settings.max_code_bytes):
+            st.session_state[SAVED_KEY] = code
+    run_col, submit_col = st.columns(2)
+    mode = None
+    if run_col.button("▶ Run public tests", key="run", width="stretch"):
+        mode = "run"
+    if submit_col.button("📨 Submit (all tests)", key="submit", type="primary", width="stretch"):
+        mode = "submit"
+    if mode:
+        try:
+            receipt = ctx.grading.submit(user_id=user.id, exercise_id=spec.id, code=code or "", mode=mode)
+            st.session_state[SUB_KEY] = receipt.submission_id
+        except SubmitError as exc:
+            st.error(str(exc))
+
+    submission_id = st.session_state.get(SUB_KEY)
+
+    @st.fragment(run_every=0.4)
+    def poll_verdict() -> None:
+        """Redraws until the verdict is final, then reruns the page once to refresh the ticks."""
+        view = ctx.grading.verdict(user_id=user.id, submission_id=submission_id)
+        if view is None:
+            return
+        render_verdict(view)
+        if view.final:
+            st.rerun()
+
+    if submission_id is not None:
+        view = ctx.grading.verdict(user_id=user.id, submission_id=submission_id)
+        if view is not None and view.final:
+            render_verdict(view)
+        elif view is not None:
+            poll_verdict()
+
+    history = attempts(ctx.sessions, user.id, spec.id)
+    if history:
+        with st.expander(f"Your attempts ({len(history)})"):
+            st.dataframe([vars(a) for a in history], hide_index=True, width="stretch")

@@ -1,0 +1,27 @@
+"""Read a lesson (Markdown with LaTeX) and tick it off."""
+import streamlit as st
+
+from portal.catalog import mark_lesson_read
+from ui.session import get_context, require_user
+
+ctx = get_context()
+user = require_user()
+lessons = ctx.bank.lessons
+lesson_id = st.query_params.get("id")
+if lesson_id not in lessons:
+    if lesson_id:
+        st.warning(f"There is no lesson {lesson_id!r}; pick one below.")
+    lesson_id = st.selectbox("Lesson", sorted(lessons), format_func=lambda i: lessons[i].title)
+lesson = lessons[lesson_id]
+
+st.title(lesson.title)
+st.caption(f"About {lesson.minutes} minutes")
+if lesson.objectives:
+    st.markdown("**You will learn to:**\n" + "\n".join(f"- {o}" for o in lesson.objectives))
+st.divider()
+st.markdown(lesson.body)
+st.divider()
+if st.button("Mark as read ✅", key="mark_read"):
+    mark_lesson_read(ctx.sessions, user.id, lesson.id)
+    st.success("Ticked off. On to the exercise!")
+st.page_link("pages/tracks.py", label="← Back to the track")

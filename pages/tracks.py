@@ -1,0 +1,44 @@
+"""Pick a track and see its modules with progress ticks."""
+import streamlit as st
+
+from portal.catalog import all_outlines, enroll
+from ui.session import get_context, require_user
+
+ctx = get_context()
+user = require_user()
+outlines = all_outlines(ctx.sessions, ctx.bank, user.id)
+if not outlines:
+    st.info("No tracks are installed yet.")
+    st.stop()
+
+titles = {o.track.id: o.track.title for o in outlines}
+default = st.session_state.get("track_id", outlines[0].track.id)
+track_id = st.selectbox("Track", list(titles), index=list(titles).index(default) if default in titles else 0,
+                        format_func=titles.get, key="track_picker")
+st.session_state["track_id"] = track_id
+outline = next(o for o in outlines if o.track.id == track_id)
+
+st.title(outline.track.title)
+st.progress(outline.done_count / max(outline.total, 1),
+            text=f"{outline.done_count} of {outline.total} done · "
+                 f"{outline.points_earned:g}/{outline.points_possible} points")
+with st.expander("About this track", expanded=outline.done_count == 0):
+    st.markdown(outline.track.description)
+    if st.button("Follow this track", key="enroll"):
+        enroll(ctx.sessions, user.id, track_id)
+        st.toast("Added to your tracks.")
+
+for module in outline.modules:
+    with st.container(border=True):
+        st.subheader(f"{module.title}  ·  {module.done_count}/{module.total}")
+        if module.summary:
+            st.caption(module.summary)
+        for item in module.items:
+            tick = "✅" if item.done else ("🕒" if item.coming else "⬜")
+            if item.coming:
+                st.markdown(f"{tick} {item.title} — *coming*")
+                continue
+            page = "pages/lesson.py" if item.kind == "lesson" else "pages/exercise.py"
+            kind = "📖 Lesson" if item.kind == "lesson" else "🧪 Exercise"
+            score = f" · {item.score:g}/{item.points} pts" if item.score is not None else ""
+            st.page_link(page, label=f"{tick} {kind}: {item.title}{score}", query_params={"id": item.id})

@@ -1,0 +1,60 @@
+"""What the exercise page needs besides grading: drafts, hints, the earned solution, history."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from courseware.spec import ExerciseSpec
+from db import drafts, progress, submissions
+
+
+def load_code(sessions: sessionmaker[Session], user_id: int, spec: ExerciseSpec) -> str:
+    """The editor's opening text: the learner's draft, else the starter."""
+    with sessions() as session:
+        draft = drafts.load_draft(session, user_id, spec.id)
+    return draft if draft is not None else spec.starter
+
+
+def save_code(sessions: sessionmaker[Session], user_id: int, exercise_id: str, code: str,
+              max_bytes: int = 64 * 1024) -> bool:
+    """Autosave the editor text; oversize drafts are not saved (the submit path explains why)."""
+    if len(code.encode("utf-8", errors="replace")) > max_bytes:
+        return False
+    with sessions() as session:
+        drafts.save_draft(session, user_id, exercise_id, code)
+        session.commit()
+    return True
+
+
+def has_passed(sessions: sessionmaker[Session], user_id: int, exercise_id: str) -> bool:
+    """Whether the learner has passed every test of the exercise on *Submit*."""
+    with sessions() as session:
+        ep = progress.exercise_progress(session, user_id).get(exercise_id)
+    return bool(ep and ep.passed_at)
+
+
+def earned_solution(sessions: sessionmaker[Session], user_id: int, spec: ExerciseSpec) -> str | None:
+    """The reference solution, only once earned (passed) and only where the exercise allows it."""
+    if not spec.reveal_solution or not has_passed(sessions, user_id, spec.id):
+        return None
+    return spec.solution_path.read_text(encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class AttemptRow:
+    """One past attempt in the learner's history table."""
+
+    submission_id: int
+    mode: str
+    status: str
+    score: float | None
+    created_at: str
+
+
+def attempts(sessions: sessionmaker[Session], user_id: int, exercise_id: str, limit: int = 20) -> list[AttemptRow]:
+    """The learner's recent attempts at one exercise, newest first."""
+    with sessions() as session:
+        rows = submissions.list_submissions(session, user_id, exercise_id, limit=limit)
+        return [AttemptRow(s.id, s.mode, s.status, s.score, s.created_at.strftime("%Y-%m-%d %H:%M:%S"))
+                for s in rows]

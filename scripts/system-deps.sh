@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the platform needs, when missing.
+#   scripts/system-deps.sh run    # bubblewrap (the checker's sandbox), python3-venv
+#   scripts/system-deps.sh test   # the same, plus chromium for the browser test
+# As root it installs them with apt-get; as another user it says what to install and fails.
+set -euo pipefail
+need=()
+command -v bwrap >/dev/null 2>&1 || need+=(bubblewrap)
+python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need+=(python3-venv)
+if [ "${1:-run}" = test ]; then
+  command -v chromium >/dev/null 2>&1 || need+=(chromium)
+fi
+[ ${#need[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -eq 0 ]; then
+  echo "Installing system packages: ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+else
+  echo "Missing system packages: ${need[*]}" >&2
+  echo "Install them with:  sudo apt-get install ${need[*]}" >&2
+  exit 1
+fi

@@ -1,0 +1,92 @@
+"""The content loader: valid trees load, every kind of mistake names its file and field."""
+from pathlib import Path
+
+import pytest
+
+from courseware.loader import ContentError, load_bank
+from courseware.settings import PROJECT_ROOT
+
+
+def problems_of(root: Path) -> list[str]:
+    with pytest.raises(ContentError) as info:
+        load_bank(root)
+    return [str(p) for p in info.value.problems]
+
+
+def test_the_repository_content_loads_and_resolves():
+    bank = load_bank(PROJECT_ROOT)
+    assert {"stable-softmax", "scaled-dot-product-attention", "bigram-model"} <= set(bank.exercises)
+    for track in bank.tracks.values():
+        for exercise_id in track.exercise_ids():
+            assert exercise_id in bank.exercises
+        for lesson_id in track.lesson_ids():
+            assert bank.lessons[lesson_id].body.strip()
+
+
+def test_a_minimal_tree_loads(content_tree):
+    bank = load_bank(content_tree)
+    assert list(bank.tracks) == ["tiny"]
+    track = bank.tracks["tiny"]
+    assert track.exercise_ids() == ["double"]  # the `coming` item is listed but not required
+    assert [i.coming for i in track.modules[0].items] == [False, False, True]
+    spec = bank.exercises["double"]
+    assert spec.points == 10 and spec.limits.time_s == 30 and spec.hints == ("multiply by two",)
+    assert bank.lessons["doubling"].objectives == ("double things",)
+
+
+def test_unknown_ids_in_a_track_name_the_item(content_tree):
+    track = content_tree / "lessons" / "tracks" / "tiny.yaml"
+    track.write_text(track.read_text().replace("exercise: double", "exercise: doubel"))
+    [problem] = problems_of(content_tree)
+    assert "tiny.yaml [modules[0].items[1]]" in problem and "'doubel' does not exist" in problem
+
+
+def test_bad_exercise_fields_are_each_reported(content_tree):
+    yaml_file = content_tree / "exercises" / "double" / "exercise.yaml"
+    yaml_file.write_text(yaml_file.read_text().replace("points: 10", "points: ten")
+                         .replace("difficulty: easy", "difficulty: trivial")
+                         .replace("time_s: 30", "time_s: -1"))
+    found = "\n".join(problems_of(content_tree))
+    assert "exercise.yaml [points]: must be int" in found
+    assert "exercise.yaml [difficulty]: 'trivial'" in found
+    assert "exercise.yaml [limits.time_s]" in found
+
+
+def test_missing_files_and_syntax_errors_are_reported(content_tree):
+    folder = content_tree / "exercises" / "double"
+    (folder / "tests" / "test_hidden.py").unlink()
+    found = "\n".join(problems_of(content_tree))
+    assert "double/tests/test_hidden.py: is missing" in found
+    (folder / "tests" / "test_hidden.py").write_text("def test_x(:\n")
+    found = "\n".join(problems_of(content_tree))
+    assert "test_hidden.py [line 1]: syntax error" in found
+
+
+def test_lesson_front_matter_is_checked(content_tree):
+    lesson = content_tree / "lessons" / "basics" / "doubling.md"
+    lesson.write_text("# no front matter\n")
+    found = "\n".join(problems_of(content_tree))
+    assert "doubling.md [front matter]" in found
+    lesson.write_text("---\nid: other\ntitle: T\n---\nbody\n")
+    found = "\n".join(problems_of(content_tree))
+    assert "doubling.md [id]: 'other' must match the file name" in found
+    assert "doubling.md [minutes]: is missing" in found
+
+
+def test_invalid_yaml_names_the_file(content_tree):
+    (content_tree / "lessons" / "tracks" / "tiny.yaml").write_text("id: [unclosed\n")
+    found = "\n".join(problems_of(content_tree))
+    assert "tiny.yaml: is not valid YAML" in found
+
+
+def test_duplicate_ids_are_refused(content_tree):
+    copy = content_tree / "lessons" / "basics" / "again"
+    copy.mkdir()
+    (copy / "doubling.md").write_text((content_tree / "lessons" / "basics" / "doubling.md").read_text())
+    found = "\n".join(problems_of(content_tree))
+    assert "lesson id 'doubling' is also used by" in found
+
+
+def test_a_folder_without_content_says_what_to_set(tmp_path):
+    [problem] = problems_of(tmp_path)
+    assert "COURSE_CONTENT_DIR" in problem
