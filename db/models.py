@@ -1,0 +1,264 @@
+"""The tables, as SQLAlchemy 2.0 typed declarative models.
+
+Every timestamp is a timezone-aware UTC ``datetime`` (``UTCDateTime`` restores the
+zone SQLite forgets). Enumerations are short strings guarded by CHECK constraints,
+so the same schema runs on SQLite and PostgreSQL without native ENUM types. The
+naming convention gives every constraint a stable name, which Alembic needs to
+alter or drop it later (SQLite batch mode and PostgreSQL alike).
+
+Schema changes go through a migration in ``db/migrations/versions``; a test checks
+that the migrations and these models agree.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Any
+
+from sqlalchemy import (
+    Boolean, CheckConstraint, Date, DateTime, Dialect, Float, ForeignKey, Index, Integer,
+    MetaData, String, Text, TypeDecorator, UniqueConstraint, text, true,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+USER_ROLES = ("learner", "lead", "admin")
+COHORT_ROLES = ("learner", "lead")
+PACINGS = ("weekly", "all-open")
+MODES = ("run", "submit")
+STATUSES = ("queued", "running", "passed", "failed", "error")
+FINAL_STATUSES = ("passed", "failed", "error")
+VISIBILITIES = ("public", "hidden")
+OUTCOMES = ("passed", "failed", "error", "skipped")
+ARTIFACT_KINDS = ("line", "heatmap", "text")
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware, in UTC (the only zone the database holds)."""
+    return datetime.now(timezone.utc)
+
+
+def _one_of(column: str, values: tuple[str, ...]) -> CheckConstraint:
+    """CHECK that ``column`` holds one of ``values``; named after the column."""
+    listed = ", ".join(f"'{v}'" for v in values)
+    return CheckConstraint(f"{column} IN ({listed})", name=column)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A DateTime stored in UTC and always read back timezone-aware.
+
+    SQLite keeps no zone, so a naive value read back is UTC by construction; a naive
+    value written is refused, because guessing its zone would silently shift it.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Convert to UTC before storing."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: pass an aware one, e.g. db.models.utcnow()")
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Attach UTC to what SQLite hands back without a zone."""
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    """Declarative base; its metadata carries the constraint naming convention."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: dict[Any, Any] = {datetime: UTCDateTime()}
+
+
+def _user_fk() -> Any:
+    # Deleting a user takes their work with them; accounts are normally deactivated instead.
+    return mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
+
+
+class User(Base):
+    """An account: a learner, a cohort lead or an admin."""
+
+    __tablename__ = "users"
+    __table_args__ = (_one_of("role", USER_ROLES),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(128))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), default="learner", server_default="learner")
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    """Consecutive failed logins; reset by a successful one."""
+    last_failed_login_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Cohort(Base):
+    """A group following one track together from a start date."""
+
+    __tablename__ = "cohorts"
+    __table_args__ = (_one_of("pacing", PACINGS),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(128), unique=True)
+    track_id: Mapped[str] = mapped_column(String(128))
+    start_date: Mapped[date] = mapped_column(Date)
+    pacing: Mapped[str] = mapped_column(String(16), default="weekly", server_default="weekly")
+    """weekly: one module unlocks per week from start_date; all-open: everything at once."""
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    members: Mapped[list[CohortMember]] = relationship(
+        back_populates="cohort", cascade="all, delete-orphan", passive_deletes=True)
+
+
+class CohortMember(Base):
+    """A user's place in a cohort, as learner or lead."""
+
+    __tablename__ = "cohort_members"
+    __table_args__ = (UniqueConstraint("cohort_id", "user_id"), _one_of("role", COHORT_ROLES))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = _user_fk()
+    role: Mapped[str] = mapped_column(String(16), default="learner", server_default="learner")
+
+    cohort: Mapped[Cohort] = relationship(back_populates="members")
+    user: Mapped[User] = relationship()
+
+
+class Enrollment(Base):
+    """A user following a track on their own pace (cohort or not)."""
+
+    __tablename__ = "enrollments"
+    __table_args__ = (UniqueConstraint("user_id", "track_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = _user_fk()
+    track_id: Mapped[str] = mapped_column(String(128))
+    enrolled_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LessonProgress(Base):
+    """A lesson a user marked as read."""
+
+    __tablename__ = "lesson_progress"
+    __table_args__ = (UniqueConstraint("user_id", "lesson_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = _user_fk()
+    lesson_id: Mapped[str] = mapped_column(String(128))
+    completed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Draft(Base):
+    """The editor's autosaved code, one per user and exercise."""
+
+    __tablename__ = "drafts"
+    __table_args__ = (UniqueConstraint("user_id", "exercise_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = _user_fk()
+    exercise_id: Mapped[str] = mapped_column(String(128))
+    code: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Submission(Base):
+    """One press of *Run* or *Submit*: queued → running → passed | failed | error."""
+
+    __tablename__ = "submissions"
+    __table_args__ = (
+        _one_of("mode", MODES),
+        _one_of("status", STATUSES),
+        # Serves "this learner's attempts at this exercise" and, as its leftmost
+        # prefix, "all of this learner's submissions"; a user_id index would be redundant.
+        Index(None, "user_id", "exercise_id"),
+        Index(None, "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = _user_fk()
+    exercise_id: Mapped[str] = mapped_column(String(128), index=True)
+    mode: Mapped[str] = mapped_column(String(8))
+    code: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="queued", server_default="queued")
+    error_reason: Mapped[str | None] = mapped_column(Text)
+    """Why the run is an error, as a sentence the learner can read."""
+    output: Mapped[str | None] = mapped_column(Text)
+    """Captured pytest output, truncated by the checker."""
+    score: Mapped[float | None] = mapped_column(Float)
+    """Points earned (partial credit per passed test)."""
+    tests_passed: Mapped[int | None]
+    tests_total: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+
+    tests: Mapped[list[TestResult]] = relationship(
+        order_by="TestResult.id", cascade="all, delete-orphan", passive_deletes=True)
+    artifacts: Mapped[list[Artifact]] = relationship(
+        order_by="Artifact.id", cascade="all, delete-orphan", passive_deletes=True)
+
+    @property
+    def is_final(self) -> bool:
+        """True once grading finished (passed, failed or error)."""
+        return self.status in FINAL_STATUSES
+
+
+class TestResult(Base):
+    """The verdict of one test of a submission."""
+
+    __tablename__ = "test_results"
+    __table_args__ = (_one_of("visibility", VISIBILITIES), _one_of("outcome", OUTCOMES))
+    __test__ = False  # not a pytest test class, despite the name
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(
+        ForeignKey("submissions.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    visibility: Mapped[str] = mapped_column(String(8))
+    outcome: Mapped[str] = mapped_column(String(8))
+    message: Mapped[str] = mapped_column(Text, default="")
+    duration_s: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class Artifact(Base):
+    """A plot or text a submission produced; ``payload`` is JSON text."""
+
+    __tablename__ = "artifacts"
+    __table_args__ = (_one_of("kind", ARTIFACT_KINDS),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(
+        ForeignKey("submissions.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(16))
+    payload: Mapped[str] = mapped_column(Text)
+
+
+class ExerciseProgress(Base):
+    """A learner's standing on one exercise, updated with every graded *Submit*."""
+
+    __tablename__ = "exercise_progress"
+    __table_args__ = (UniqueConstraint("user_id", "exercise_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = _user_fk()
+    exercise_id: Mapped[str] = mapped_column(String(128))
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    best_score: Mapped[float] = mapped_column(Float, default=0.0, server_default=text("0"))
+    passed_at: Mapped[datetime | None]
+    """When every test first passed; never moves once set."""
+    last_submission_at: Mapped[datetime | None]

@@ -1,0 +1,190 @@
+"""The life of a submission: queued → running → passed | failed | error.
+
+The grading service creates it, a worker claims it, the worker stores the result;
+pages read it. Transitions done by workers (claim, store, recovery) commit on their
+own, so call them with a session that holds no unrelated pending work::
+
+    sub = create_submission(session, user_id=1, exercise_id="attention", mode="submit", code=src)
+    session.commit()                           # then enqueue sub.id
+    ...                                        # in a worker:
+    if claim_submission(session, sub.id):      # None: another worker has it
+        store_result(session, sub.id, status="passed", score=10.0, tests=[...],
+                     artifacts=[...], points_possible=10.0)
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import case, func, select, update
+from sqlalchemy.orm import Session, selectinload
+
+from db.models import (
+    FINAL_STATUSES, MODES, STATUSES, Artifact, ExerciseProgress, Submission, TestResult, utcnow,
+)
+from db.upsert import insert_for
+
+UNFINISHED = ("queued", "running")
+
+
+def create_submission(session: Session, *, user_id: int, exercise_id: str, mode: str, code: str,
+                      status: str = "queued", error_reason: str | None = None) -> Submission:
+    """Record a new submission and flush it (the caller commits, then enqueues its id).
+
+    A final ``status`` records a submission refused before grading (e.g. code too
+    large): it is finished on arrival and never reaches a worker.
+    """
+    if mode not in MODES:
+        raise ValueError(f"mode {mode!r} is not one of {MODES}")
+    if status not in STATUSES:
+        raise ValueError(f"status {status!r} is not one of {STATUSES}")
+    submission = Submission(user_id=user_id, exercise_id=exercise_id, mode=mode, code=code,
+                            status=status, error_reason=error_reason)
+    if status in FINAL_STATUSES:
+        submission.started_at = submission.finished_at = utcnow()
+    session.add(submission)
+    session.flush()
+    return submission
+
+
+def claim_submission(session: Session, submission_id: int) -> Submission | None:
+    """Move a queued submission to running and commit; None if it was not queued.
+
+    One conditional UPDATE does the check and the change, so of two workers racing
+    for the same id exactly one sees a row changed.
+    """
+    claimed = session.execute(
+        update(Submission)
+        .where(Submission.id == submission_id, Submission.status == "queued")
+        .values(status="running", started_at=utcnow())
+        .returning(Submission.id)
+    ).scalar_one_or_none()
+    session.commit()
+    if claimed is None:
+        return None
+    return session.get(Submission, submission_id, populate_existing=True)
+
+
+def store_result(session: Session, submission_id: int, *, status: str, score: float,
+                 tests: Sequence[Mapping[str, Any]], artifacts: Sequence[Mapping[str, Any]],
+                 error_reason: str | None = None, output: str | None = None,
+                 points_possible: float) -> bool:
+    """Write a grading result in one transaction and commit; False if already final.
+
+    Writes the verdict, one row per test and per artifact, and for a *Submit* the
+    learner's exercise progress, all or nothing: on any error everything is rolled
+    back (the submission stays as it was) and the error is raised. ``tests`` dicts
+    carry name, visibility, outcome, message, duration_s; ``artifacts`` dicts carry
+    name, kind, payload (JSON text). ``score`` must lie in [0, points_possible].
+    """
+    if status not in FINAL_STATUSES:
+        raise ValueError(f"status {status!r} is not final: use one of {FINAL_STATUSES}")
+    if not 0.0 <= score <= points_possible + 1e-9:
+        raise ValueError(f"score {score} is outside 0..{points_possible}")
+    now = utcnow()
+    try:
+        # The status guard makes a repeated delivery (a retried job, a recovered
+        # worker) a no-op, and the UPDATE comes first so that on SQLite the write lock
+        # is taken before anything is read.
+        row = session.execute(
+            update(Submission)
+            .where(Submission.id == submission_id, Submission.status.in_(UNFINISHED))
+            .values(status=status, score=score, error_reason=error_reason, output=output,
+                    tests_passed=sum(t["outcome"] == "passed" for t in tests),
+                    tests_total=len(tests), finished_at=now,
+                    started_at=func.coalesce(Submission.started_at, now))
+            .returning(Submission.user_id, Submission.exercise_id, Submission.mode)
+        ).one_or_none()
+        if row is None:
+            session.rollback()
+            return False
+        if row.mode == "submit":
+            _record_attempt(session, row.user_id, row.exercise_id, score=score,
+                            passed=status == "passed", now=now)
+        if tests:
+            session.execute(TestResult.__table__.insert(), [
+                {"submission_id": submission_id, "name": t["name"], "visibility": t["visibility"],
+                 "outcome": t["outcome"], "message": t.get("message") or "",
+                 "duration_s": float(t.get("duration_s") or 0.0)} for t in tests])
+        if artifacts:
+            session.execute(Artifact.__table__.insert(), [
+                {"submission_id": submission_id, "name": a["name"], "kind": a["kind"],
+                 "payload": a["payload"]} for a in artifacts])
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return True
+
+
+def _record_attempt(session: Session, user_id: int, exercise_id: str, *, score: float,
+                    passed: bool, now: datetime) -> None:
+    """Upsert exercise_progress: one more attempt, best score kept, first pass remembered."""
+    table = ExerciseProgress.__table__
+    stmt = insert_for(session, ExerciseProgress).values(
+        user_id=user_id, exercise_id=exercise_id, attempts=1, best_score=score,
+        passed_at=now if passed else None, last_submission_at=now)
+    new = stmt.excluded
+    session.execute(stmt.on_conflict_do_update(
+        index_elements=["user_id", "exercise_id"],
+        set_={
+            "attempts": table.c.attempts + 1,
+            # CASE, not max()/greatest(): the one spelling both databases share.
+            "best_score": case((new.best_score > table.c.best_score, new.best_score),
+                               else_=table.c.best_score),
+            "passed_at": func.coalesce(table.c.passed_at, new.passed_at),
+            "last_submission_at": new.last_submission_at,
+        },
+    ))
+
+
+def fail_stale(session: Session, reason: str) -> list[int]:
+    """Mark every queued or running submission as an error with ``reason``; commit; their ids."""
+    now = utcnow()
+    ids = session.execute(
+        update(Submission)
+        .where(Submission.status.in_(UNFINISHED))
+        .values(status="error", error_reason=reason, finished_at=now,
+                started_at=func.coalesce(Submission.started_at, now))
+        .returning(Submission.id)
+    ).scalars().all()
+    session.commit()
+    return sorted(ids)
+
+
+def unfinished_ids(session: Session) -> list[int]:
+    """Ids of queued or running submissions, oldest first (start-up recovery)."""
+    return list(session.scalars(
+        select(Submission.id).where(Submission.status.in_(UNFINISHED))
+        .order_by(Submission.created_at, Submission.id)))
+
+
+def requeue_running(session: Session) -> list[int]:
+    """Put running submissions back in the queue (their worker died with the app); commit.
+
+    Returns every queued id, oldest first, for the caller to enqueue again.
+    """
+    session.execute(update(Submission).where(Submission.status == "running")
+                    .values(status="queued", started_at=None))
+    session.commit()
+    return unfinished_ids(session)
+
+
+def get_submission(session: Session, submission_id: int) -> Submission | None:
+    """One submission with its tests and artifacts loaded, fresh from the database."""
+    return session.scalar(
+        select(Submission).where(Submission.id == submission_id)
+        .options(selectinload(Submission.tests), selectinload(Submission.artifacts))
+        # A polling page reuses objects: refresh them rather than show a stale "running".
+        .execution_options(populate_existing=True))
+
+
+def list_submissions(session: Session, user_id: int, exercise_id: str | None = None,
+                     limit: int = 50) -> list[Submission]:
+    """A user's submissions (of one exercise, if given), newest first."""
+    query = select(Submission).where(Submission.user_id == user_id)
+    if exercise_id is not None:
+        query = query.where(Submission.exercise_id == exercise_id)
+    query = query.order_by(Submission.created_at.desc(), Submission.id.desc()).limit(limit)
+    return list(session.scalars(query))
