@@ -9,6 +9,12 @@ from courseware.spec import ExerciseSpec
 from db import drafts, progress, submissions
 
 
+def prompt_body(spec: ExerciseSpec) -> str:
+    """The prompt without a leading ``# Title`` line (the page already shows the title)."""
+    first, _, rest = spec.prompt.lstrip().partition("\n")
+    return rest.lstrip() if first.startswith("# ") else spec.prompt
+
+
 def load_code(sessions: sessionmaker[Session], user_id: int, spec: ExerciseSpec) -> str:
     """The editor's opening text: the learner's draft, else the starter."""
     with sessions() as session:

@@ -11,6 +11,7 @@ dtype or value was expected and how far off the result was, never just "assert F
 from __future__ import annotations
 
 import importlib
+import itertools
 import json
 import math
 import os
@@ -20,6 +21,8 @@ from typing import Any, Callable, Sequence
 ARTIFACT_DIR_ENV = "COURSE_ARTIFACT_DIR"
 MAX_ARTIFACT_POINTS = 2000
 MAX_ARTIFACT_TEXT = 20_000
+# One counter per test process, so every Artifacts object writes new files in call order.
+_ARTIFACT_NUMBERS = itertools.count(1)
 
 
 def submission():
@@ -96,26 +99,24 @@ class Artifacts:
 
     def __init__(self, directory: Path) -> None:
         self._dir = directory
-        self._count = 0
 
     def _write(self, name: str, kind: str, payload: dict[str, Any]) -> None:
         self._dir.mkdir(parents=True, exist_ok=True)
-        self._count += 1
         record = {"name": str(name)[:100], "kind": kind, **payload}
-        (self._dir / f"{self._count:03d}.json").write_text(json.dumps(record))
+        (self._dir / f"{next(_ARTIFACT_NUMBERS):04d}.json").write_text(json.dumps(record, allow_nan=False))
 
     def line(self, name: str, y: Sequence[float], x: Sequence[float] | None = None,
              x_label: str = "step", y_label: str = "value") -> None:
         """A line chart, e.g. a loss curve."""
         ys = [float(v) for v in list(y)[:MAX_ARTIFACT_POINTS]]
         xs = [float(v) for v in (list(x)[:len(ys)] if x is not None else range(len(ys)))]
-        ys = [v if math.isfinite(v) else None for v in ys]
+        ys = [_finite(v) for v in ys]
         self._write(name, "line", {"x": xs, "y": ys, "x_label": x_label, "y_label": y_label})
 
     def heatmap(self, name: str, matrix: Any, x_labels: Sequence[str] | None = None,
                 y_labels: Sequence[str] | None = None) -> None:
         """A matrix drawn as a heatmap, e.g. attention weights (rows attend to columns)."""
-        rows = [[float(v) for v in row] for row in (matrix.tolist() if hasattr(matrix, "tolist") else matrix)]
+        rows = [[_finite(v) for v in row] for row in (matrix.tolist() if hasattr(matrix, "tolist") else matrix)]
         rows = [r[:64] for r in rows[:64]]
         self._write(name, "heatmap", {
             "matrix": rows,
@@ -126,6 +127,12 @@ class Artifacts:
     def text(self, name: str, text: str) -> None:
         """A block of text, e.g. characters sampled from a language model."""
         self._write(name, "text", {"text": str(text)[:MAX_ARTIFACT_TEXT]})
+
+
+def _finite(value: Any) -> float | None:
+    """JSON has no NaN or infinity: such points are drawn as gaps."""
+    value = float(value)
+    return value if math.isfinite(value) else None
 
 
 def artifacts() -> Artifacts:

@@ -3,7 +3,7 @@ import streamlit as st
 from streamlit_ace import st_ace
 
 from checker.service import SubmitError
-from portal.exercise import attempts, earned_solution, load_code, save_code
+from portal.exercise import attempts, earned_solution, load_code, prompt_body, save_code
 from ui.corpus import corpus_panel
 from ui.session import get_context, require_user
 from ui.verdict import render_verdict
@@ -26,7 +26,7 @@ st.caption(f"{spec.difficulty} · {spec.points} points · runs on {spec.device}"
 prompt_col, editor_col = st.columns([5, 6], gap="large")
 
 with prompt_col:
-    st.markdown(spec.prompt)
+    st.markdown(prompt_body(spec))
     if "tinyshakespeare" in spec.datasets:
         corpus_panel(ctx.settings)
     if spec.hints:

@@ -38,7 +38,7 @@ for module in outline.modules:
             if item.coming:
                 st.markdown(f"{tick} {item.title} — *coming*")
                 continue
-            page = "pages/lesson.py" if item.kind == "lesson" else "pages/exercise.py"
+            page = "app_pages/lesson.py" if item.kind == "lesson" else "app_pages/exercise.py"
             kind = "📖 Lesson" if item.kind == "lesson" else "🧪 Exercise"
             score = f" · {item.score:g}/{item.points} pts" if item.score is not None else ""
             st.page_link(page, label=f"{tick} {kind}: {item.title}{score}", query_params={"id": item.id})

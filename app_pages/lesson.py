@@ -24,4 +24,4 @@ st.divider()
 if st.button("Mark as read ✅", key="mark_read"):
     mark_lesson_read(ctx.sessions, user.id, lesson.id)
     st.success("Ticked off. On to the exercise!")
-st.page_link("pages/tracks.py", label="← Back to the track")
+st.page_link("app_pages/tracks.py", label="← Back to the track")

@@ -1,0 +1,152 @@
+"""The Streamlit app through AppTest: first run, log-in, and a submit that reaches a stored verdict.
+
+AppTest runs the real page scripts in-process against a real SQLite file and the real
+sandboxed checker. It cannot type into the editor component, so tests hand code to the
+exercise page through its seam (``session_state["code_seam:<exercise>"]``).
+"""
+from __future__ import annotations
+
+import time
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from courseware import settings as settings_module
+from courseware.settings import PROJECT_ROOT
+from db import users
+from db.engine import make_engine, session_factory
+from db.migrate import upgrade
+
+APP = str(PROJECT_ROOT / "app.py")
+
+
+@pytest.fixture
+def app_env(settings, monkeypatch):
+    """Point the app at a temp data folder; stop its worker pool afterwards."""
+    monkeypatch.setenv("COURSE_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("COURSE_CONTENT_DIR", str(settings.content_dir))
+    settings_module.get_settings.cache_clear()
+    st.cache_resource.clear()
+    yield settings
+    from ui.session import get_context
+
+    get_context().close()
+    st.cache_resource.clear()
+    settings_module.get_settings.cache_clear()
+
+
+def add_user(settings, username="ada", password="correct horse", role="learner") -> None:
+    engine = make_engine(settings.sqlalchemy_url)
+    upgrade(engine)
+    with session_factory(engine)() as session:
+        users.create_user(session, username, password, role=role)
+        if role != "admin":  # past the first-run screen, as on a real installation
+            users.create_user(session, "the-admin", "admin-password", role="admin")
+        session.commit()
+    engine.dispose()
+
+
+def logged_in(settings, username="ada", password="correct horse") -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.text_input(key="login_username").input(username)
+    at.text_input(key="login_password").input(password)
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_first_run_creates_the_admin_account(app_env):
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception
+    assert any("Create the admin account" in s.value for s in at.subheader)
+    at.text_input(key="admin_username").input("root-admin")
+    at.text_input(key="admin_password").input("s3cret-pass")
+    at.text_input(key="admin_confirm").input("different")
+    at.button[0].click().run()
+    assert any("passwords differ" in e.value for e in at.error)
+    at.text_input(key="admin_confirm").input("s3cret-pass")
+    at.button[0].click().run()
+    assert at.session_state["user"].role == "admin"
+    assert any("First steps" in t.value for t in at.title)  # the tracks page
+
+
+def test_log_in_refuses_a_wrong_password_then_accepts_the_right_one(app_env):
+    add_user(app_env, role="admin")
+    at = logged_in(app_env, password="wrong password")
+    assert any("Wrong username or password" in e.value for e in at.error)
+    assert "user" not in at.session_state
+    at.text_input(key="login_password").input("correct horse")
+    at.button[0].click().run()
+    assert at.session_state["user"].username == "ada"
+    at.sidebar.button(key="logout").click().run()
+    assert "user" not in at.session_state
+
+
+def wait_for_verdict(at: AppTest, timeout_s: float = 60) -> None:
+    """Rerun the page (as the polling fragment would) until a final verdict is drawn."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        at.run()
+        assert not at.exception, at.exception
+        if any("tests passed" in m.value for m in (*at.success, *at.warning, *at.error)):
+            return
+        time.sleep(0.3)
+    raise AssertionError("no verdict within the time limit")
+
+
+def test_submitting_the_attention_solution_stores_a_passing_verdict(app_env):
+    add_user(app_env, role="admin")
+    at = logged_in(app_env)
+    at.switch_page("app_pages/exercise.py")
+    at.query_params["id"] = "scaled-dot-product-attention"
+    at.run()
+    assert any("attention" in t.value.lower() for t in at.title)
+    solution = (PROJECT_ROOT / "exercises" / "scaled-dot-product-attention" / "solution.py").read_text()
+    at.session_state["code_seam:scaled-dot-product-attention"] = solution
+    at.button(key="submit").click().run()
+    wait_for_verdict(at)
+    assert any("**passed**" in s.value for s in at.success), [s.value for s in at.success]
+    table = at.dataframe[0].value
+    assert set(table["result"]) == {"passed"} and set(table["kind"]) == {"public", "hidden"}
+
+    from ui.session import get_context
+    from db import progress
+
+    with get_context().sessions() as session:
+        ep = progress.exercise_progress(session, at.session_state["user"].id)["scaled-dot-product-attention"]
+    assert ep.passed_at is not None and ep.best_score == 20
+
+
+def test_bad_input_gets_a_message_and_a_stored_record(app_env):
+    add_user(app_env)
+    at = logged_in(app_env)
+    at.switch_page("app_pages/exercise.py")
+    at.query_params["id"] = "stable-softmax"
+    at.run()
+    at.session_state["code_seam:stable-softmax"] = "def softmax(x:\n"
+    at.button(key="run").click().run()
+    assert any("Syntax error at line 1" in e.value for e in at.error)
+    from ui.session import get_context
+    from db import submissions
+
+    with get_context().sessions() as session:
+        [stored] = submissions.list_submissions(session, at.session_state["user"].id, "stable-softmax")
+    assert stored.status == "error" and stored.error_reason.startswith("Syntax error")
+
+
+def test_the_draft_is_restored_when_the_learner_returns(app_env):
+    add_user(app_env)
+    at = logged_in(app_env)
+    at.switch_page("app_pages/exercise.py")
+    at.query_params["id"] = "stable-softmax"
+    at.run()
+    at.session_state["code_seam:stable-softmax"] = "# my work in progress\n"
+    at.run()
+    again = logged_in(app_env)
+    from portal.exercise import load_code
+    from ui.session import get_context
+
+    ctx = get_context()
+    assert load_code(ctx.sessions, again.session_state["user"].id, ctx.bank.exercises["stable-softmax"]) \
+        == "# my work in progress\n"
