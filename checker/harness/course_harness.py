@@ -10,7 +10,9 @@ dtype or value was expected and how far off the result was, never just "assert F
 """
 from __future__ import annotations
 
+import ast
 import importlib
+import inspect
 import itertools
 import json
 import math
@@ -40,6 +42,39 @@ def get_function(name: str, signature: str | None = None) -> Callable[..., Any]:
     if not callable(fn):
         raise AssertionError(f"`{name}` must be a function or class, but it is a {type(fn).__name__}.")
     return fn
+
+
+def forbidden_uses(names: set[str] | frozenset[str]) -> list[tuple[int, str]]:
+    """Places in the learner's source that name one of ``names`` (attribute, import or string).
+
+    Returns (line, what) pairs; strings are included so ``getattr(torch, "softmax")`` is caught.
+    """
+    try:
+        tree = ast.parse(inspect.getsource(submission()))
+    except (OSError, TypeError, SyntaxError):
+        return []
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr in names:
+            found.append((node.lineno, f".{node.attr}"))
+        elif isinstance(node, ast.Name) and node.id in names:
+            found.append((node.lineno, node.id))
+        elif isinstance(node, (ast.ImportFrom, ast.Import)):
+            found += [(node.lineno, f"import {a.name}") for a in node.names if a.name.split(".")[-1] in names]
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in names:
+            found.append((node.lineno, repr(node.value)))
+    return sorted(set(found))
+
+
+def assert_not_using(names: set[str] | frozenset[str], rule: str) -> None:
+    """Fail with ``rule`` and the offending lines if the learner's code names any of ``names``.
+
+    ``rule`` explains what to use instead, e.g. "write softmax with torch.exp and sum".
+    """
+    found = forbidden_uses(names)
+    if found:
+        where = ", ".join(f"line {line} ({what})" for line, what in found)
+        raise AssertionError(f"{rule} Found: {where}.")
 
 
 def describe(value: Any) -> str:
