@@ -10,6 +10,7 @@ It uses a throw-away data folder and prints p50/p95/max.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -37,7 +38,8 @@ def main() -> None:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
-        settings = Settings.from_env({"COURSE_DATA_DIR": tmp, "COURSE_CONTENT_DIR": str(PROJECT_ROOT)})
+        content = os.environ.get("COURSE_CONTENT_DIR", str(PROJECT_ROOT))
+        settings = Settings.from_env({"COURSE_DATA_DIR": tmp, "COURSE_CONTENT_DIR": content})
         ctx = build_context(settings)
         try:
             with ctx.sessions() as session:

@@ -1,0 +1,145 @@
+"""The grading service and local queue with a real database file and the real sandbox."""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from checker.jobs import grade_submission
+from checker.queue import LocalPool
+from checker.service import SubmitError
+from db import submissions, users
+from portal.context import build_context
+
+from conftest import make_settings
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def tiny_ctx(tmp_path, content_tree):
+    context = build_context(make_settings(tmp_path / "data", content_tree))
+    yield context
+    context.close()
+
+
+def new_user(ctx, name="ada") -> int:
+    with ctx.sessions() as session:
+        user = users.create_user(session, name, "password-123")
+        session.commit()
+        return user.id
+
+
+def wait_final(ctx, user_id, submission_id, timeout_s=60):
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        view = ctx.grading.verdict(user_id=user_id, submission_id=submission_id)
+        if view.final:
+            return view
+        time.sleep(0.05)
+    raise AssertionError(f"submission {submission_id} not final after {timeout_s}s")
+
+
+def test_a_submission_is_stored_as_queued_before_its_job_starts(tiny_ctx):
+    seen = []
+
+    class Recording(LocalPool):
+        def enqueue(self, submission_id):
+            with tiny_ctx.sessions() as session:
+                seen.append(submissions.get_submission(session, submission_id).status)
+            super().enqueue(submission_id)
+
+    tiny_ctx.grading.backend = Recording(tiny_ctx.backend.ctx, workers=1)
+    user_id = new_user(tiny_ctx)
+    receipt = tiny_ctx.grading.submit(user_id=user_id, exercise_id="double",
+                                      code="def double(x):\n    return x * 2\n", mode="submit")
+    view = wait_final(tiny_ctx, user_id, receipt.submission_id)
+    tiny_ctx.grading.backend.shutdown()
+    assert seen == ["queued"]
+    assert view.status == "passed" and view.score == 10 and len(view.tests) == 3
+    assert view.artifacts[0]["kind"] == "line"
+    assert view.output is None  # Submit output could show hidden tests' source
+
+
+def test_run_mode_shows_output_and_does_not_count_as_an_attempt(tiny_ctx):
+    from db import progress
+
+    user_id = new_user(tiny_ctx)
+    receipt = tiny_ctx.grading.submit(user_id=user_id, exercise_id="double",
+                                      code="def double(x):\n    return x * 3\n", mode="run")
+    view = wait_final(tiny_ctx, user_id, receipt.submission_id)
+    assert view.status == "failed" and view.output and "test_doubles_a_vector" in view.output
+    with tiny_ctx.sessions() as session:
+        assert progress.exercise_progress(session, user_id) == {}
+
+
+def test_a_learner_cannot_read_another_learners_verdict(tiny_ctx):
+    ada, bob = new_user(tiny_ctx, "ada"), new_user(tiny_ctx, "bob")
+    receipt = tiny_ctx.grading.submit(user_id=ada, exercise_id="double", code="x = (", mode="run")
+    assert tiny_ctx.grading.verdict(user_id=bob, submission_id=receipt.submission_id) is None
+    assert tiny_ctx.grading.verdict(user_id=ada, submission_id=receipt.submission_id).status == "error"
+
+
+def test_rejected_input_is_stored_with_its_reason_and_never_queued(tiny_ctx):
+    user_id = new_user(tiny_ctx)
+    receipt = tiny_ctx.grading.submit(user_id=user_id, exercise_id="double", code=b"\xff\xfe", mode="submit")
+    assert receipt.status == "error" and "not UTF-8" in receipt.message
+    with tiny_ctx.sessions() as session:
+        sub = submissions.get_submission(session, receipt.submission_id)
+        assert sub.status == "error" and sub.finished_at is not None and sub.tests == []
+    assert tiny_ctx.backend.pending() == 0
+
+
+def test_unknown_exercises_and_modes_are_refused_without_storing_anything(tiny_ctx):
+    user_id = new_user(tiny_ctx)
+    with pytest.raises(SubmitError, match="no exercise 'nope'"):
+        tiny_ctx.grading.submit(user_id=user_id, exercise_id="nope", code="x = 1", mode="run")
+    with pytest.raises(SubmitError, match="mode"):
+        tiny_ctx.grading.submit(user_id=user_id, exercise_id="double", code="x = 1", mode="grade")
+    with tiny_ctx.sessions() as session:
+        assert submissions.list_submissions(session, user_id) == []
+
+
+def test_a_restart_finishes_submissions_left_queued_or_running(tmp_path, content_tree):
+    settings = make_settings(tmp_path / "data", content_tree)
+    first = build_context(settings, recover=False)
+    user_id = new_user(first)
+    with first.sessions() as session:
+        ids = [submissions.create_submission(session, user_id=user_id, exercise_id="double", mode="run",
+                                             code="def double(x):\n    return x * 2\n").id for _ in range(2)]
+        session.commit()
+    with first.sessions() as session:  # the second one was mid-run when the process died
+        assert submissions.claim_submission(session, ids[1]) is not None
+    first.close()
+
+    second = build_context(settings)
+    try:
+        assert sorted(second.recovered) == sorted(ids)
+        for submission_id in ids:
+            assert wait_final(second, user_id, submission_id).status == "passed"
+    finally:
+        second.close()
+
+
+def test_a_submission_is_graded_once_even_if_enqueued_twice(tiny_ctx):
+    user_id = new_user(tiny_ctx)
+    with tiny_ctx.sessions() as session:
+        sub_id = submissions.create_submission(session, user_id=user_id, exercise_id="double", mode="run",
+                                               code="def double(x):\n    return x * 2\n").id
+        session.commit()
+    ctx = tiny_ctx.backend.ctx
+    assert grade_submission(ctx, sub_id) == "passed"
+    assert grade_submission(ctx, sub_id) is None  # already claimed: not graded again
+    with tiny_ctx.sessions() as session:
+        assert len(submissions.get_submission(session, sub_id).tests) == 1
+
+
+def test_an_exercise_removed_from_the_course_ends_in_a_readable_error(tiny_ctx):
+    user_id = new_user(tiny_ctx)
+    with tiny_ctx.sessions() as session:
+        sub_id = submissions.create_submission(session, user_id=user_id, exercise_id="gone", mode="run",
+                                               code="x = 1\n").id
+        session.commit()
+    assert grade_submission(tiny_ctx.backend.ctx, sub_id) == "error"
+    view = tiny_ctx.grading.verdict(user_id=user_id, submission_id=sub_id)
+    assert "no longer exists" in view.error_reason

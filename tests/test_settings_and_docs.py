@@ -1,0 +1,61 @@
+"""Settings read from the environment, and the README keeping up with them."""
+from dataclasses import fields
+from pathlib import Path
+
+import pytest
+
+from courseware.settings import PROJECT_ROOT, Settings, SettingsError, _ENV_NAMES
+
+
+def test_defaults_put_sqlite_in_the_data_folder(tmp_path):
+    settings = Settings.from_env({"COURSE_DATA_DIR": str(tmp_path)})
+    assert settings.sqlalchemy_url == f"sqlite:///{tmp_path / 'course.db'}"
+    assert settings.checker_sandbox == "bwrap" and settings.checker_workers == 2
+
+
+def test_database_url_switches_engines():
+    settings = Settings.from_env({"DATABASE_URL": "postgresql+psycopg://u:p@localhost/course"})
+    assert settings.sqlalchemy_url == "postgresql+psycopg://u:p@localhost/course"
+
+
+@pytest.mark.parametrize("env, message", [
+    ({"CHECKER_WORKERS": "two"}, "CHECKER_WORKERS='two' is not a whole number"),
+    ({"CHECKER_WORKERS": "0"}, "CHECKER_WORKERS=0"),
+    ({"CHECKER_SANDBOX": "docker"}, "use 'bwrap' or 'none'"),
+    ({"CHECKER_BACKEND": "kafka"}, "CHECKER_BACKEND"),
+])
+def test_bad_values_name_the_variable(env, message):
+    with pytest.raises(SettingsError, match=message):
+        Settings.from_env(env)
+
+
+def test_every_setting_is_documented_in_the_readme():
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    for f in fields(Settings):
+        assert f"`{_ENV_NAMES[f.name]}`" in readme, f"README does not document {_ENV_NAMES[f.name]}"
+
+
+def test_the_readme_gives_the_two_commands_and_ci_runs_the_test_one():
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    assert "make run" in readme and "make test" in readme
+    assert "make test" in (PROJECT_ROOT / ".ci" / "run").read_text()
+
+
+def test_the_streamlit_side_never_imports_torch():
+    ui_files = [PROJECT_ROOT / "app.py", *sorted((PROJECT_ROOT / "app_pages").glob("*.py")),
+                *sorted((PROJECT_ROOT / "ui").glob("*.py")), *sorted((PROJECT_ROOT / "portal").glob("*.py"))]
+    for path in ui_files:
+        text = path.read_text()
+        assert "import torch" not in text and "from torch" not in text, path
+
+
+def test_importing_everything_the_app_process_loads_does_not_pull_in_torch():
+    import subprocess
+    import sys
+
+    modules = ["portal.context", "portal.auth", "portal.catalog", "portal.exercise", "checker.service",
+               "ui.session", "ui.verdict", "ui.login", "ui.corpus", "courseware.validate"]
+    code = f"import sys\nfor m in {modules!r}: __import__(m)\nprint('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"
