@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session, sessionmaker
 
 from checker.result import CheckResult
-from checker.run import Checker
+from checker.engines import GradingEngine
 from courseware.spec import ContentBank
 from db import submissions
 
@@ -22,7 +22,7 @@ class JobContext:
     """What a worker needs to grade: content, a checker and a way to reach the database."""
 
     bank: ContentBank
-    checker: Checker
+    checker: GradingEngine
     sessions: sessionmaker[Session]
 
 

@@ -10,6 +10,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from checker.result import TestOutcome
+from courseware.spec import Limits
 
 MAX_REPORT_BYTES = 4 * 1024 * 1024
 MAX_MESSAGE_CHARS = 1500
@@ -68,22 +69,88 @@ def _outcome(case: ET.Element, name: str, visibility: str) -> TestOutcome:
 
 
 def learner_message(node: ET.Element, visibility: str) -> str:
-    """The failure message, with the line of submission.py it came from when known.
+    """The failure message of a JUnit ``failure``/``error`` element (see ``explain``)."""
+    return explain(node.get("message") or "", node.text or "", visibility)
+
+
+def explain(message: str, text: str, visibility: str, limits: Limits | None = None) -> str:
+    """The failure message, with the line of submission.py it came from when known, and a
+    plain-words reason for failures the sandbox causes (no network, process or memory limit).
 
     Hidden tests never show their traceback (it would reveal their source), only the message.
     """
-    message = (node.get("message") or "").strip()
+    message = message.strip()
     message = re.sub(r"^(AssertionError|Failed):\s*", "", message)
     # pytest appends the failing assert's introspection after the first line; the harness's
     # messages are complete sentences, so the first paragraph is what the learner needs.
     message = message.split("\nassert ")[0].strip()
-    text = node.text or ""
     lines = re.findall(r"submission\.py:(\d+)", text)
     if lines:
         message += f" (in your code, line {lines[-1]})"
     if visibility == "public" and not message:
         message = text.strip().splitlines()[-1] if text.strip() else ""
+    for pattern, reason in _SANDBOX_REASONS:
+        if re.search(pattern, message):
+            message = f"{reason.format(limits=limits or Limits())} ({message})"
+            break
     return message[:MAX_MESSAGE_CHARS]
+
+
+# Errors the sandbox causes on purpose, said in words a learner can act on.
+_SANDBOX_REASONS = (
+    (r"Network is unreachable|Temporary failure in name resolution|gaierror|Name or service not known"
+     r"|Address family not supported|Cannot assign requested address",
+     "Network is not available in exercises"),
+    (r"^(BlockingIOError|OSError).*Resource temporarily unavailable|can't start new thread",
+     "Process limit of {limits.processes} reached: your code started too many processes or threads"),
+    (r"^MemoryError|Cannot allocate memory|DefaultCPUAllocator: can't allocate memory",
+     "Memory limit of {limits.memory_mb} MB exceeded"),
+    (r"File too large|Errno 27",
+     "Output limit exceeded: your code printed or wrote more than 16 MB"),
+    (r"Read-only file system|Permission denied",
+     "Only the exercise folder's artifacts and /tmp are writable in exercises"),
+)
+
+
+def outcomes_from_stream(records: list[dict], visibility_by_file: dict[str, str], expected: dict[str, set[str]],
+                         limits: Limits | None = None) -> list[TestOutcome]:
+    """Per-test outcomes from the zygote's result stream; ReportError unless it is complete."""
+    if any(r.get("event") == "garbage" for r in records):
+        raise ReportError("The test results were tampered with (unreadable data on the grader's channel).")
+    errors = [r for r in records if r.get("event") == "collect_error"]
+    if errors:
+        last = next((ln for ln in reversed(errors[0].get("text", "").splitlines()) if ln.startswith("E ")), "")
+        raise ReportError("The tests could not be loaded: " + (last.removeprefix("E").strip()[:500] or "see output"))
+    if not any(r.get("event") == "finish" for r in records):
+        raise ReportError("The test run stopped before it finished "
+                          "(does your code call sys.exit(), os._exit() or kill its own process?).")
+    merged: dict[str, dict] = {}
+    for r in records:
+        if r.get("event") != "test":
+            continue
+        entry = merged.setdefault(r["nodeid"], {"outcome": "passed", "message": "", "text": "", "duration": 0.0})
+        entry["duration"] += float(r.get("duration") or 0.0)
+        if r["outcome"] == "failed" and entry["outcome"] not in ("failed", "error"):
+            entry.update(outcome="failed" if r["when"] == "call" else "error",
+                         message=r.get("message", ""), text=r.get("text", ""))
+        elif r["outcome"] == "skipped" and entry["outcome"] == "passed":
+            entry.update(outcome="skipped", message=r.get("message", ""))
+    seen: dict[str, set[str]] = {name: set() for name in expected}
+    outcomes = []
+    for nodeid, entry in merged.items():
+        file_name, _, name = nodeid.partition("::")
+        if file_name not in visibility_by_file:
+            raise ReportError(f"The results mention an unknown test file {file_name!r}.")
+        seen[file_name].add(re.sub(r"\[.*\]$", "", name))
+        visibility = visibility_by_file[file_name]
+        message = "" if entry["outcome"] == "passed" else explain(entry["message"], entry["text"], visibility, limits)
+        outcomes.append(TestOutcome(name, visibility, entry["outcome"], message, entry["duration"]))
+    for file_name, names in expected.items():
+        missing = names - seen.get(file_name, set())
+        if missing:
+            raise ReportError("The test run ended before every test reported "
+                              f"({len(missing)} of {len(names)} tests in {file_name} have no result).")
+    return outcomes
 
 
 def _collection_errors(root: ET.Element) -> str | None:

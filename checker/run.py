@@ -6,6 +6,8 @@
 """
 from __future__ import annotations
 
+import json
+import signal
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +19,7 @@ from courseware.corpus import corpus_file
 from courseware.settings import Settings
 from courseware.spec import ExerciseSpec
 
+EXIT_OUTPUT_LIMIT = 71  # the zygote's child: the output file hit its size limit
 MAX_ARTIFACTS = 20
 MAX_ARTIFACT_BYTES = 256 * 1024
 ARTIFACT_KINDS = ("line", "heatmap", "text")
@@ -38,6 +41,9 @@ class Checker:
         settings.workspaces_dir.mkdir(parents=True, exist_ok=True)
         return cls(make_sandbox(settings.checker_sandbox, settings.checker_python),
                    settings.workspaces_dir, corpus_file(settings.data_dir))
+
+    def close(self) -> None:
+        """Nothing to release: each run is its own process."""
 
     def check(self, spec: ExerciseSpec, code: str, mode: str) -> CheckResult:
         """Grade ``code``: ``mode="run"`` runs the public tests, ``"submit"`` all of them."""
@@ -85,9 +91,9 @@ class Checker:
             return CheckResult.from_error(f"Time limit of {spec.limits.time_s:g} s exceeded: "
                                           "look for an endless loop or work that is far too large.",
                                           output, proc.duration_s)
-        if proc.signal is not None or proc.returncode not in (0, 1):
-            return CheckResult.from_error(_crash_reason(proc.returncode, proc.signal, spec, output),
-                                          output, proc.duration_s)
+        crash = error_for_crash(proc.returncode, spec, output, output_truncated=proc.output_truncated)
+        if crash is not None:
+            return CheckResult.from_error(crash, output, proc.duration_s)
         expected = {name: expected_tests(ws.code / name) for name in ws.test_files}
         try:
             tests = parse_junit(ws.report / "junit.xml", ws.test_files, expected)
@@ -102,15 +108,21 @@ class Checker:
                            duration_s=proc.duration_s)
 
 
-def _crash_reason(returncode: int, sig: int | None, spec: ExerciseSpec, output: str) -> str:
-    if "MemoryError" in output or sig == 9 and "Cannot allocate memory" in output:
+def error_for_crash(returncode: int, spec: ExerciseSpec, output: str, *, oom: bool = False,
+                    output_truncated: bool = False) -> str | None:
+    """Why a run that did not end normally is an error, in the learner's words; None if it ended normally."""
+    if returncode in (0, 1) and not oom:
+        return None
+    sig = -returncode if returncode < 0 else None
+    if oom or (sig == signal.SIGKILL and "MemoryError" in output):
         return f"Memory limit of {spec.limits.memory_mb} MB exceeded."
-    if sig == 25:  # SIGXFSZ
-        return "Your code wrote a file larger than 16 MB; print or save less."
-    if sig == 24:  # SIGXCPU
+    if sig == signal.SIGXFSZ or returncode == EXIT_OUTPUT_LIMIT or output_truncated and returncode not in (0, 1):
+        return (f"Output limit exceeded: your code printed or wrote more than 16 MB "
+                f"(output truncated at {spec.limits.output_kb} KB). Print less.")
+    if sig == signal.SIGXCPU:
         return f"CPU time limit exceeded ({spec.limits.time_s:g} s)."
     if sig is not None:
-        return f"The test process was killed by signal {sig} before it finished."
+        return f"The test process was killed by signal {signal.Signals(sig).name} before it finished."
     if returncode == 5:
         return "No tests ran. This is a problem with the exercise; please tell your course lead."
     return (f"pytest stopped with exit status {returncode} before finishing "
@@ -118,18 +130,22 @@ def _crash_reason(returncode: int, sig: int | None, spec: ExerciseSpec, output: 
 
 
 def read_artifacts(folder: Path) -> list[Artifact]:
-    """Artifacts the tests published, size-checked; malformed ones are skipped."""
-    import json
-
-    found: list[Artifact] = []
+    """Artifacts the tests published in ``folder``, size-checked; malformed ones are skipped."""
+    texts = []
     for path in sorted(folder.glob("*.json"))[:MAX_ARTIFACTS]:
-        if not path.is_file() or path.is_symlink() or path.stat().st_size > MAX_ARTIFACT_BYTES:
-            continue
+        if path.is_file() and not path.is_symlink() and path.stat().st_size <= MAX_ARTIFACT_BYTES:
+            texts.append(path.read_text(encoding="utf-8", errors="replace"))
+    return decode_artifacts(texts)
+
+
+def decode_artifacts(texts: list[str]) -> list[Artifact]:
+    """Artifacts from raw JSON texts; anything that is not a well-formed artifact is dropped."""
+    found: list[Artifact] = []
+    for text in texts[:MAX_ARTIFACTS]:
         try:
-            record = json.loads(path.read_text(encoding="utf-8"))
-        except (ValueError, UnicodeDecodeError):
+            record = json.loads(text)
+        except ValueError:
             continue
         if isinstance(record, dict) and record.get("kind") in ARTIFACT_KINDS:
-            found.append(Artifact(str(record.get("name", path.stem))[:100], record["kind"],
-                                  json.dumps(record)))
+            found.append(Artifact(str(record.get("name", "artifact"))[:100], record["kind"], json.dumps(record)))
     return found

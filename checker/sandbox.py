@@ -143,7 +143,6 @@ class Bubblewrap(Sandbox):
                 "bubblewrap is not installed: run `sudo apt-get install bubblewrap` "
                 "(or set CHECKER_SANDBOX=none on a single-user machine you trust)."
             )
-        self.python_dirs = python_install_dirs(python)
 
     def path_inside(self, mount: Mount) -> str:
         return mount.target
@@ -151,16 +150,7 @@ class Bubblewrap(Sandbox):
     def command(self, argv: list[str], mounts: list[Mount], workdir: str, limits: Limits) -> list[str]:
         cmd = [self.bwrap, "--unshare-all", "--die-with-parent", "--new-session",
                "--hostname", "sandbox", "--proc", "/proc", "--dev", "/dev",
-               "--size", str(TMPFS_BYTES), "--tmpfs", "/tmp"]
-        for d in self.SYSTEM_DIRS:
-            if os.path.exists(d):
-                # /bin and /lib are symlinks into /usr on modern Debian.
-                cmd += (["--symlink", os.readlink(d), d] if os.path.islink(d) else ["--ro-bind", d, d])
-        for f in self.ETC_FILES:
-            if os.path.exists(f):
-                cmd += ["--ro-bind", f, f]
-        for d in self.python_dirs:
-            cmd += ["--ro-bind", d, d]
+               "--size", str(TMPFS_BYTES), "--tmpfs", "/tmp", *system_mounts(self.python)]
         for m in mounts:
             cmd += ["--bind" if m.writable else "--ro-bind", str(m.source), m.target]
         cmd += ["--chdir", workdir, "--"]
@@ -177,6 +167,26 @@ class NoSandbox(Sandbox):
 
     def command(self, argv: list[str], mounts: list[Mount], workdir: str, limits: Limits) -> list[str]:
         return list(argv)
+
+
+def system_mounts(python: str) -> list[str]:
+    """bwrap arguments giving a read-only view of the system and of ``python``'s install only."""
+    args: list[str] = []
+    for d in Bubblewrap.SYSTEM_DIRS:
+        if os.path.exists(d):
+            # /bin and /lib are symlinks into /usr on modern Debian.
+            args += ["--symlink", os.readlink(d), d] if os.path.islink(d) else ["--ro-bind", d, d]
+    for f in Bubblewrap.ETC_FILES:
+        if os.path.exists(f):
+            args += ["--ro-bind", f, f]
+    dirs = python_install_dirs(python)
+    # bwrap creates missing parents as 0700, which an unprivileged job could not traverse.
+    parents = sorted({str(p) for d in dirs for p in Path(d).parents if str(p) != "/"}, key=len)
+    for parent in parents:
+        args += ["--perms", "0755", "--dir", parent]
+    for d in dirs:
+        args += ["--ro-bind", d, d]
+    return args
 
 
 @functools.lru_cache(maxsize=8)

@@ -24,14 +24,17 @@ def _validate(args: argparse.Namespace) -> int:
     if unknown:
         print(f"error: no exercise named {', '.join(unknown)}", file=sys.stderr)
         return 1
-    from checker.run import Checker  # only validation needs the sandbox
+    from checker.engines import make_grading_engine  # only validation needs the sandbox
 
-    checker = Checker.from_settings(settings)
+    checker = make_grading_engine(settings)
     specs = [bank.exercises[i] for i in (args.ids or sorted(bank.exercises))]
     start = time.monotonic()
     from courseware.validate import validate_all
 
-    results = validate_all(checker, specs, workers=settings.checker_workers)
+    try:
+        results = validate_all(checker, specs, workers=settings.checker_workers)
+    finally:
+        checker.close()
     for r in results:
         mark = "ok  " if r.ok else "FAIL"
         print(f"{mark} {r.exercise_id:40s} solution {r.solution_summary:14s} starter {r.starter_summary:14s} "

@@ -37,8 +37,13 @@ class Settings:
     """CHECKER_BACKEND: ``local`` runs jobs on a worker pool inside the app process."""
     checker_workers: int = 2
     """CHECKER_WORKERS: how many submissions the local pool grades at once."""
+    checker_mode: str = "warm"
+    """CHECKER_MODE: ``warm`` (sandboxed zygotes forking a child per job; needs root) or ``cold``
+    (a fresh sandboxed ``python -m pytest`` per job). Warm falls back to cold where it cannot run."""
     checker_sandbox: str = "bwrap"
     """CHECKER_SANDBOX: ``bwrap`` (bubblewrap namespaces) or ``none`` (single-user dev only)."""
+    allow_unsandboxed: str = "no"
+    """CHECKER_ALLOW_UNSANDBOXED: ``yes`` confirms CHECKER_SANDBOX=none (an admin's explicit opt-out)."""
     checker_python: str = sys.executable
     """CHECKER_PYTHON: interpreter that runs pytest on learner code (must have torch)."""
     max_code_bytes: int = 64 * 1024
@@ -85,6 +90,11 @@ class Settings:
         """Raise SettingsError naming the variable when a value is out of range."""
         if self.checker_backend not in {"local"}:
             raise SettingsError(f"CHECKER_BACKEND={self.checker_backend!r}: use 'local'")
+        if self.checker_mode not in {"warm", "cold"}:
+            raise SettingsError(f"CHECKER_MODE={self.checker_mode!r}: use 'warm' or 'cold'")
+        if self.checker_sandbox == "none" and self.allow_unsandboxed != "yes":
+            raise SettingsError("CHECKER_SANDBOX=none runs learners' code with no sandbox. Only for a single "
+                                "trusted user: also set CHECKER_ALLOW_UNSANDBOXED=yes to confirm.")
         if self.checker_sandbox not in {"bwrap", "none"}:
             raise SettingsError(f"CHECKER_SANDBOX={self.checker_sandbox!r}: use 'bwrap' or 'none'")
         if not 1 <= self.checker_workers <= 64:
@@ -99,7 +109,9 @@ _ENV_NAMES = {
     "content_dir": "COURSE_CONTENT_DIR",
     "checker_backend": "CHECKER_BACKEND",
     "checker_workers": "CHECKER_WORKERS",
+    "checker_mode": "CHECKER_MODE",
     "checker_sandbox": "CHECKER_SANDBOX",
+    "allow_unsandboxed": "CHECKER_ALLOW_UNSANDBOXED",
     "checker_python": "CHECKER_PYTHON",
     "max_code_bytes": "MAX_CODE_BYTES",
     "shakespeare_url": "SHAKESPEARE_URL",

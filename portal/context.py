@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from checker.jobs import JobContext
 from checker.queue import LocalPool, QueueBackend
-from checker.run import Checker
+from checker.engines import GradingEngine, make_grading_engine
 from checker.service import GradingService
 from courseware.loader import load_bank
 from courseware.settings import Settings
@@ -34,7 +34,7 @@ class AppContext:
     engine: Engine
     sessions: sessionmaker[Session]
     bank: ContentBank
-    checker: Checker
+    checker: GradingEngine
     backend: QueueBackend
     grading: GradingService
     recovered: list[int]
@@ -43,6 +43,7 @@ class AppContext:
     def close(self) -> None:
         """Stop the workers and release the database."""
         self.backend.shutdown(wait=True)
+        self.checker.close()
         self.engine.dispose()
 
 
@@ -53,7 +54,7 @@ def build_context(settings: Settings, *, recover: bool = True) -> AppContext:
     upgrade(engine)
     sessions = session_factory(engine)
     bank = load_bank(settings.content_dir)
-    checker = Checker.from_settings(settings)
+    checker = make_grading_engine(settings)
     backend = LocalPool(JobContext(bank, checker, sessions), workers=settings.checker_workers)
     grading = GradingService(sessions, bank, backend, settings.max_code_bytes)
     recovered = backend.recover() if recover else []

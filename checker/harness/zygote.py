@@ -1,0 +1,341 @@
+"""The warm grader that lives inside the sandbox and forks one child per job.
+
+    bwrap … python zygote.py --uid 61000 [--cgroup-memory DIR] [--cgroup-pids DIR]
+
+Started once per worker slot by ``checker.warm``. It imports torch and pytest, runs pytest
+once so its internals are loaded, freezes the heap, then reads jobs as JSON lines on stdin
+and answers each with one JSON line on stdout. Each job runs in a forked child that joins
+the slot's cgroups, takes rlimits, drops to the slot's unprivileged uid and runs pytest on
+a private workspace in a size-capped tmpfs. Afterwards every process of that uid is killed
+and the workspace and /tmp are wiped, so nothing leaks into the next job.
+
+This process is trusted: learner code only ever runs in the children.
+"""
+from __future__ import annotations
+
+import argparse
+import ctypes
+import errno
+import gc
+import json
+import os
+import resource
+import selectors
+import shutil
+import signal
+import sys
+import time
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+RUNTIME = os.path.dirname(os.path.abspath(__file__))
+JOBS = "/jobs"
+MAX_FILE_BYTES = 16 * 1024 * 1024
+MAX_ARTIFACTS = 20
+MAX_ARTIFACT_BYTES = 256 * 1024
+PR_SET_NO_NEW_PRIVS = 38
+EXIT_SETUP_FAILED = 70
+EXIT_OUTPUT_LIMIT = 71
+
+
+def warm_up() -> None:
+    """Import the heavy modules and run pytest once, single-threaded (a forked child of a
+    process that ran multi-threaded OpenMP work hangs), then freeze the heap for cheap forks."""
+    import torch
+
+    torch.set_num_threads(1)
+    torch.set_num_interop_threads(1)
+    import pytest  # noqa: F401
+    import torch.nn.functional  # noqa: F401
+
+    sys.path.insert(0, RUNTIME)
+    import course_harness  # noqa: F401
+    import result_stream  # noqa: F401
+
+    # Modules exercises commonly use, imported once here instead of in every job.
+    for name in ("torch.nn", "torch.optim", "torch.optim.lr_scheduler", "torch.distributions", "torch.utils.data",
+                 "numpy", "tokenizers"):  # not sklearn: importing it starts a thread
+        try:
+            __import__(name)
+        except ImportError:
+            pass
+    # The first autograd call imports hundreds of modules lazily; pay for that here.
+    x = torch.randn(4, 4, dtype=torch.float64, requires_grad=True)
+    torch.autograd.grad((torch.softmax(x @ x, dim=-1) ** 2).sum(), x)
+    y = torch.softmax(x @ x, dim=-1)
+    torch.autograd.grad(y, x, torch.ones_like(y))  # explicit grad_outputs import sympy via torch.fx
+    torch.nn.functional.scaled_dot_product_attention(x[None], x[None], x[None]).sum().backward()
+
+    warm = "/tmp/warm"
+    os.makedirs(warm, exist_ok=True)
+    with open(f"{warm}/test_zygote_warmup.py", "w") as f:
+        f.write("import torch\n\ndef test_warm():\n    assert torch.ones(2).sum().item() == 2\n")
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    saved = os.dup(1), os.dup(2)
+    os.dup2(devnull, 1), os.dup2(devnull, 2)
+    try:
+        pytest.main(["-q", "-p", "no:cacheprovider", "--rootdir", warm, warm])
+    finally:
+        sys.stdout.flush(), sys.stderr.flush()
+        os.dup2(saved[0], 1), os.dup2(saved[1], 2)
+        os.close(devnull)
+    sys.modules.pop("test_zygote_warmup", None)
+    shutil.rmtree(warm, ignore_errors=True)
+    gc.collect()
+    gc.freeze()
+    threads = _thread_count()
+    if threads != 1:  # a forked child of a multi-threaded parent can hang in OpenMP
+        raise RuntimeError(f"zygote must stay single-threaded before forking, has {threads} threads")
+
+
+def _thread_count() -> int:
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("Threads:"))
+
+
+def vm_size_bytes() -> int:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmSize:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def write_workspace(job: dict) -> dict:
+    """Create the job's folders: code (read-only to the learner), artifacts (theirs), output."""
+    root = f"{JOBS}/{job['id']}"
+    paths = {"root": root, "code": f"{root}/code", "artifacts": f"{root}/artifacts", "output": f"{root}/output.txt"}
+    os.makedirs(paths["code"], mode=0o755)
+    os.chmod(root, 0o755)
+    for name, text in job["files"].items():
+        with open(f"{paths['code']}/{name}", "w", encoding="utf-8") as f:
+            f.write(text)
+    for name in ("conftest.py", "course_harness.py"):
+        shutil.copyfile(f"{RUNTIME}/{name}", f"{paths['code']}/{name}")
+    os.makedirs(paths["artifacts"], mode=0o700)
+    os.chown(paths["artifacts"], job["uid"], job["uid"])
+    open(paths["output"], "wb").close()
+    return paths
+
+
+def child(job: dict, paths: dict, result_w: int, cgroups: dict) -> None:
+    """Runs in the forked child: confine itself, become the slot user, run pytest. Never returns."""
+    try:
+        os.setsid()
+        for controller, directory in cgroups.items():
+            with open(f"{directory}/tasks", "w") as f:
+                f.write(str(os.getpid()))
+        limits = job["limits"]
+        memory = int(limits["memory_mb"]) * 1024 * 1024
+        address_space = vm_size_bytes() + memory
+        resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (MAX_FILE_BYTES, MAX_FILE_BYTES))
+        cpu = int(limits["time_s"]) + 2
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
+        resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        resource.setrlimit(resource.RLIMIT_NPROC, (int(limits["processes"]), int(limits["processes"])))
+        out = os.open(paths["output"], os.O_WRONLY | os.O_APPEND)
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0), os.dup2(out, 1), os.dup2(out, 2)
+        os.closerange(3, result_w)
+        os.closerange(result_w + 1, 65536)
+        os.setgroups([])
+        os.setgid(job["uid"])
+        os.setuid(job["uid"])  # from here on: no capabilities, no root
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+        os.chdir(paths["code"])
+        os.environ.update({"HOME": "/tmp", "COURSE_ARTIFACT_DIR": paths["artifacts"], "PYTHONHASHSEED": "0"})
+        if job.get("corpus"):
+            os.environ["COURSE_CORPUS"] = "/data/tinyshakespeare.txt"
+        sys.path[:] = [paths["code"]] + [p for p in sys.path if p != RUNTIME]
+        sys.stdout = os.fdopen(1, "w", buffering=1)
+        sys.stderr = os.fdopen(2, "w", buffering=1)
+        import pytest
+        from result_stream import ResultStream
+
+        code = pytest.main(["-q", "-p", "no:cacheprovider", "-o", "addopts=", "--tb=short",
+                            "--rootdir", paths["code"], *job["tests"]], plugins=[ResultStream(result_w)])
+        sys.stdout.flush(), sys.stderr.flush()
+        os._exit(int(code))
+    except OSError as exc:
+        # CPython ignores SIGXFSZ, so hitting the file-size limit surfaces here as EFBIG.
+        os._exit(EXIT_OUTPUT_LIMIT if exc.errno == errno.EFBIG else EXIT_SETUP_FAILED)
+    except BaseException as exc:  # a broken set-up must still end this child
+        try:
+            import traceback
+
+            os.write(2, f"grader child failed: {exc!r}\n{traceback.format_exc()[-1500:]}".encode())
+        finally:
+            os._exit(EXIT_SETUP_FAILED)
+
+
+def processes_of(uid: int) -> list[int]:
+    """Live (non-zombie) processes in this sandbox whose real uid is ``uid``."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/status") as f:
+                status = f.read()
+        except OSError:
+            continue  # it exited while we looked
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        if fields.get("Uid", "").split()[:1] == [str(uid)] and not fields.get("State", "").strip().startswith("Z"):
+            found.append(int(entry))
+    return found
+
+
+def kill_uid(uid: int) -> int:
+    """Kill every process of the slot user (daemons that left the job's group included) until
+    none is left; returns how many rounds that took (1: nothing was running)."""
+    for rounds in range(1, 1001):
+        pids = processes_of(uid)
+        if not pids:
+            return rounds
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        time.sleep(0.002)
+    return rounds
+
+
+def read_cgroup(directory: str | None, name: str) -> int:
+    if not directory:
+        return 0
+    try:
+        with open(f"{directory}/{name}") as f:
+            text = f.read()
+    except OSError:
+        return 0
+    if name == "memory.oom_control":
+        for line in text.splitlines():
+            if line.startswith("oom_kill "):
+                return int(line.split()[1])
+        return 0
+    return int(text.strip() or 0)
+
+
+def run_job(job: dict, cgroups: dict) -> dict:
+    """Grade one job and describe what happened; the host turns this into a CheckResult."""
+    start = time.monotonic()
+    phases = {}
+    paths = write_workspace(job)
+    memory_dir = cgroups.get("memory")
+    if memory_dir:
+        with open(f"{memory_dir}/memory.limit_in_bytes", "w") as f:
+            f.write(str(int(job["limits"]["memory_mb"]) * 1024 * 1024))
+    oom_before = read_cgroup(memory_dir, "memory.oom_control")
+    fail_before = read_cgroup(memory_dir, "memory.failcnt")
+    phases["setup"] = time.monotonic() - start
+    result_r, result_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(result_r)
+        child(job, paths, result_w, cgroups)
+    os.close(result_w)
+    records, buffer, timed_out = [], b"", False
+    deadline = start + float(job["limits"]["time_s"])
+    selector = selectors.DefaultSelector()
+    selector.register(result_r, selectors.EVENT_READ)
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            timed_out = True
+            break
+        if not selector.select(timeout=remaining):
+            continue
+        chunk = os.read(result_r, 65536)
+        if not chunk:
+            break
+        buffer += chunk
+        if len(buffer) > 8 * 1024 * 1024:
+            break  # a flood on the result pipe is not a report
+    selector.close()
+    os.close(result_r)
+    phases["child"] = time.monotonic() - start
+    # The pipe can close while the child lives on; kill its group, reap it, then anything of
+    # the slot's uid that escaped the group (a daemon). A zombie would still count as alive.
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    _, status = os.waitpid(pid, 0)
+    phases["waited"] = time.monotonic() - start
+    phases["kill_rounds"] = kill_uid(job["uid"])
+    phases["reaped"] = time.monotonic() - start
+    for line in buffer.split(b"\n"):
+        if line.strip():
+            try:
+                records.append(json.loads(line))
+            except ValueError:
+                records.append({"event": "garbage"})
+    output, size = b"", os.path.getsize(paths["output"])
+    with open(paths["output"], "rb") as f:
+        output = f.read(int(job["limits"]["output_kb"]) * 1024)
+    answer = {
+        "id": job["id"], "records": records, "timed_out": timed_out,
+        "returncode": os.waitstatus_to_exitcode(status),
+        "output": output.decode("utf-8", errors="replace"), "output_truncated": size > len(output),
+        "oom": read_cgroup(memory_dir, "memory.oom_control") > oom_before,
+        "memory_limit_hit": read_cgroup(memory_dir, "memory.failcnt") > fail_before,
+        "artifacts": read_artifacts(paths["artifacts"]),
+        "duration_s": time.monotonic() - start, "phases": phases,
+    }
+    shutil.rmtree(paths["root"], ignore_errors=True)
+    for entry in os.listdir("/tmp"):
+        shutil.rmtree(f"/tmp/{entry}", ignore_errors=True) if os.path.isdir(f"/tmp/{entry}") \
+            else os.unlink(f"/tmp/{entry}")
+    return answer
+
+
+def read_artifacts(folder: str) -> list[dict]:
+    """The artifacts the tests wrote, as raw JSON text; symlinks and oversize files are ignored."""
+    found = []
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError:
+        return found
+    for name in names:
+        path = f"{folder}/{name}"
+        if len(found) >= MAX_ARTIFACTS or not name.endswith(".json") or os.path.islink(path):
+            continue
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+            with os.fdopen(fd, "rb") as f:
+                data = f.read(MAX_ARTIFACT_BYTES + 1)
+        except OSError:
+            continue
+        if len(data) <= MAX_ARTIFACT_BYTES:
+            found.append(data.decode("utf-8", errors="replace"))
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--uid", type=int, required=True)
+    parser.add_argument("--cgroup-memory")
+    parser.add_argument("--cgroup-pids")
+    args = parser.parse_args()
+    cgroups = {k: v for k, v in (("memory", args.cgroup_memory), ("pids", args.cgroup_pids)) if v}
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    os.chmod("/tmp", 0o1777)  # the jobs' uid writes pytest's capture files here
+    warm_up()
+    out = sys.stdout
+    out.write(json.dumps({"ready": True, "pid": os.getpid()}) + "\n")
+    out.flush()
+    for line in sys.stdin:
+        job = json.loads(line)
+        try:
+            answer = run_job(job, cgroups)
+        except Exception as exc:  # report, and stay alive for the next job
+            answer = {"id": job.get("id"), "internal_error": repr(exc)}
+        out.write(json.dumps(answer) + "\n")
+        out.flush()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,272 @@
+"""Warm grading: one long-lived sandboxed zygote per worker slot, forking a child per job.
+
+    checker = WarmChecker(python=sys.executable, slots=2, workspaces=Path("data/workspaces"))
+    result = checker.check(spec, code, "submit")      # same API as checker.run.Checker
+    checker.close()
+
+Importing torch costs over a second; the zygote pays it once, so a verdict costs a fork and
+the tests themselves. What confines each job (see ``harness/zygote.py`` for the inside):
+
+- bubblewrap: new network, PID, IPC, UTS and mount namespaces; a read-only system; no view
+  of the project folder, the database, the reference solutions or other slots;
+- the child drops to the slot's own unprivileged uid, so ``RLIMIT_NPROC`` and file
+  permissions apply and it cannot signal the zygote or other slots;
+- cgroup v1 ``memory`` and ``pids`` limits per slot, when the host allows it (root);
+- rlimits on address space, file size, CPU time and open files;
+- size-capped tmpfs for the workspace and ``/tmp``, wiped after every job, and every
+  process of the slot uid killed after every job.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import queue
+import selectors
+import shutil
+import signal
+import subprocess
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from checker.report import ReportError, outcomes_from_stream
+from checker.result import CheckResult
+from checker.run import decode_artifacts, error_for_crash
+from checker.sandbox import SandboxUnavailable, system_mounts
+from checker.workspace import expected_tests
+from courseware.spec import ExerciseSpec
+
+log = logging.getLogger(__name__)
+RUNTIME = Path(__file__).parent / "harness"
+SLOT_UID_BASE = 61000
+CGROUP_ROOT = Path("/sys/fs/cgroup")
+CGROUP_GROUP = "course-checker"
+START_TIMEOUT_S = 120
+JOBS_TMPFS_BYTES = 256 * 1024 * 1024
+TMP_TMPFS_BYTES = 128 * 1024 * 1024
+
+
+@dataclass
+class Protections:
+    """Which isolation mechanisms are active on this machine (shown to admins at start-up)."""
+
+    namespaces: bool = True
+    uid_drop: bool = False
+    cgroup_memory: bool = False
+    cgroup_pids: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    def describe(self) -> str:
+        """One line per mechanism: on or off, and why."""
+        lines = [f"{'on ' if on else 'OFF'} {name}" for name, on in (
+            ("bubblewrap namespaces (no network, private filesystem view)", self.namespaces),
+            ("unprivileged uid per slot (process limit, no signals to the grader)", self.uid_drop),
+            ("cgroup memory limit", self.cgroup_memory), ("cgroup process limit", self.cgroup_pids))]
+        return "\n".join(lines + self.notes)
+
+
+def _cgroup_dir(controller: str, slot: int) -> Path | None:
+    """Create the slot's cgroup under ``controller``; None when cgroups are not writable here."""
+    base = CGROUP_ROOT / controller
+    if not (base / "tasks").exists():
+        return None
+    path = base / CGROUP_GROUP / f"slot-{slot}"
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        (path / "tasks").open("a").close()
+    except OSError:
+        return None
+    return path
+
+
+class Slot:
+    """One zygote process and the pipe to it."""
+
+    def __init__(self, index: int, python: str, corpus: Path | None, protections: Protections) -> None:
+        self.index = index
+        self.uid = SLOT_UID_BASE + index
+        self.python = python
+        self.corpus = corpus
+        self.protections = protections
+        self.proc: subprocess.Popen | None = None
+        self._buffer = b""
+        self.cgroups = {c: _cgroup_dir(c, index) for c in ("memory", "pids")}
+
+    def command(self) -> list[str]:
+        bwrap = shutil.which("bwrap")
+        if bwrap is None:
+            raise SandboxUnavailable("bubblewrap is not installed: run `sudo apt-get install bubblewrap`.")
+        # No user namespace: inside one, uid 0 is the only mapped uid and the child could not
+        # drop to the slot's own uid. The zygote is trusted; the child is a real unprivileged user.
+        cmd = [bwrap, "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
+               "--unshare-cgroup-try", "--die-with-parent", "--new-session", "--hostname", "sandbox",
+               "--proc", "/proc", "--dev", "/dev",
+               "--size", str(TMP_TMPFS_BYTES), "--tmpfs", "/tmp",
+               "--size", str(JOBS_TMPFS_BYTES), "--tmpfs", "/jobs", *system_mounts(self.python),
+               "--perms", "0755", "--dir", "/opt", "--ro-bind", str(RUNTIME), "/opt/course-runtime"]
+        if self.corpus is not None:
+            cmd += ["--perms", "0755", "--dir", "/data", "--ro-bind", str(self.corpus), "/data/tinyshakespeare.txt"]
+        args = ["--uid", str(self.uid)]
+        for controller, path in self.cgroups.items():
+            if path is not None:
+                cmd += ["--perms", "0755", "--dir", "/cgroup", "--bind", str(path), f"/cgroup/{controller}"]
+                args += [f"--cgroup-{controller}", f"/cgroup/{controller}"]
+        cmd += ["--remount-ro", "/", "--chdir", "/tmp", "--",
+                self.python, "/opt/course-runtime/zygote.py", *args]
+        return cmd
+
+    def start(self) -> None:
+        """Start the zygote and wait until it has warmed up."""
+        self.stop()
+        env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1",
+               "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+        pids = self.cgroups.get("pids")
+        if pids is not None:
+            (pids / "pids.max").write_text("max")
+        self.proc = subprocess.Popen(self.command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     env=env, start_new_session=True)  # stderr: the app log
+        self._buffer = b""
+        ready = self._read_line(time.monotonic() + START_TIMEOUT_S)
+        if not ready or not ready.get("ready"):
+            self.stop()
+            raise SandboxUnavailable(f"the grading sandbox (slot {self.index}) did not start")
+
+    def set_process_limit(self, processes: int) -> None:
+        pids = self.cgroups.get("pids")
+        if pids is not None:
+            (pids / "pids.max").write_text(str(processes))
+
+    def run(self, job: dict, timeout_s: float) -> dict | None:
+        """Send one job; the answer, or None if the zygote died or went silent."""
+        if self.proc is None or self.proc.poll() is not None:
+            self.start()
+        assert self.proc is not None and self.proc.stdin is not None
+        try:
+            self.proc.stdin.write((json.dumps(job) + "\n").encode())
+            self.proc.stdin.flush()
+        except (BrokenPipeError, OSError):
+            self.stop()
+            return None
+        answer = self._read_line(time.monotonic() + timeout_s)
+        if answer is None:
+            self.stop()
+        return answer
+
+    def _read_line(self, deadline: float) -> dict | None:
+        assert self.proc is not None and self.proc.stdout is not None
+        fd = self.proc.stdout.fileno()
+        with selectors.DefaultSelector() as sel:
+            sel.register(fd, selectors.EVENT_READ)
+            while True:
+                while b"\n" in self._buffer:
+                    line, self._buffer = self._buffer.split(b"\n", 1)
+                    try:
+                        message = json.loads(line)
+                    except ValueError:
+                        continue  # stray output is not part of the protocol
+                    if isinstance(message, dict):
+                        return message
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return None
+                if not sel.select(timeout=remaining):
+                    continue
+                chunk = os.read(fd, 1 << 20)
+                if not chunk:
+                    return None
+                self._buffer += chunk
+
+    def stop(self) -> None:
+        """Kill the zygote and everything in its sandbox."""
+        if self.proc is not None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            self.proc.wait()
+            for stream in (self.proc.stdin, self.proc.stdout):
+                if stream:
+                    stream.close()
+            self.proc = None
+
+
+class WarmChecker:
+    """Grades with warm zygotes; same ``check`` API as the cold ``checker.run.Checker``."""
+
+    def __init__(self, python: str, slots: int = 2, corpus: Path | None = None, start: bool = True) -> None:
+        if os.geteuid() != 0:
+            raise SandboxUnavailable("warm grading needs root (to drop each job to its own uid); "
+                                     "use CHECKER_MODE=cold")
+        self.protections = Protections(uid_drop=True)
+        self.corpus = corpus
+        self._slots: queue.Queue[Slot] = queue.Queue()
+        self._all = [Slot(i, python, corpus, self.protections) for i in range(slots)]
+        first = self._all[0].cgroups
+        self.protections.cgroup_memory = first["memory"] is not None
+        self.protections.cgroup_pids = first["pids"] is not None
+        if not self.protections.cgroup_memory:
+            self.protections.notes.append("memory is limited by RLIMIT_AS only (no writable cgroup v1 memory)")
+        for slot in self._all:
+            self._slots.put(slot)
+        if start:
+            threads = [threading.Thread(target=s.start, daemon=True) for s in self._all]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+
+    def check(self, spec: ExerciseSpec, code: str, mode: str) -> CheckResult:
+        """Grade ``code``: ``run`` = public tests, ``submit`` = all tests."""
+        if mode not in ("run", "submit"):
+            raise ValueError(f"mode must be 'run' or 'submit', not {mode!r}")
+        test_files = {"test_public.py": "public"} | ({"test_hidden.py": "hidden"} if mode == "submit" else {})
+        sources = {"test_public.py": spec.public_tests, "test_hidden.py": spec.hidden_tests}
+        files = {name: sources[name].read_text(encoding="utf-8") for name in test_files}
+        slot = self._slots.get()
+        try:
+            slot.set_process_limit(spec.limits.processes)
+            job = {"id": f"job-{uuid.uuid4().hex}", "uid": slot.uid, "tests": list(test_files),
+                   "files": {"submission.py": code, **files}, "corpus": self.corpus is not None,
+                   "limits": {"time_s": spec.limits.time_s, "memory_mb": spec.limits.memory_mb,
+                              "processes": spec.limits.processes, "output_kb": spec.limits.output_kb}}
+            answer = slot.run(job, spec.limits.time_s + 30)
+        finally:
+            self._slots.put(slot)
+        if answer is None or "internal_error" in answer:
+            log.warning("slot %s failed: %s", slot.index, (answer or {}).get("internal_error", "no answer"))
+            return CheckResult.from_error("The grader restarted while running your code; it was not judged. "
+                                          "Please submit again.")
+        return self._result(spec, test_files, sources, answer)
+
+    def _result(self, spec, test_files, sources, answer) -> CheckResult:
+        output = answer["output"] + ("\n[output truncated]" if answer["output_truncated"] else "")
+        duration = answer["duration_s"]
+        expected = {name: expected_tests(sources[name]) for name in test_files}
+        try:
+            tests = outcomes_from_stream(answer["records"], test_files, expected, spec.limits)
+        except ReportError as exc:
+            tests, reason = None, str(exc)
+        if answer["timed_out"]:
+            return CheckResult.from_error(f"Time limit of {spec.limits.time_s:g} s exceeded: look for an "
+                                          "endless loop or work that is far too large.", output, duration)
+        rc = answer["returncode"]
+        crash = error_for_crash(rc, spec, output, oom=answer["oom"], output_truncated=answer["output_truncated"])
+        if crash is not None:
+            return CheckResult.from_error(crash, output, duration)
+        if tests is None:
+            return CheckResult.from_error(reason, output, duration)
+        all_passed = all(t.outcome == "passed" for t in tests)
+        if (rc == 0) != all_passed:
+            return CheckResult.from_error("The test run's exit status contradicts its results; "
+                                          "the run was not trusted.", output, duration, tuple(tests))
+        return CheckResult(status="passed" if all_passed else "failed", tests=tuple(tests),
+                           artifacts=tuple(decode_artifacts(answer["artifacts"])), output=output,
+                           duration_s=duration)
+
+    def close(self) -> None:
+        """Stop every zygote."""
+        for slot in self._all:
+            slot.stop()
