@@ -115,6 +115,11 @@ _SANDBOX_REASONS = (
 def outcomes_from_stream(records: list[dict], visibility_by_file: dict[str, str], expected: dict[str, set[str]],
                          limits: Limits | None = None) -> list[TestOutcome]:
     """Per-test outcomes from the zygote's result stream; ReportError unless it is complete."""
+    tampered = next((r for r in records if r.get("event") == "tampered"), None)
+    if tampered is not None:
+        what = ", ".join(str(w) for w in tampered.get("what", []))[:300]
+        raise ReportError("Your code replaced part of the test framework or of the checking functions "
+                          f"({what}); the run was not trusted and earns no points.")
     if any(r.get("event") == "garbage" for r in records):
         raise ReportError("The test results were tampered with (unreadable data on the grader's channel).")
     errors = [r for r in records if r.get("event") == "collect_error"]

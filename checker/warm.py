@@ -102,7 +102,9 @@ class Slot:
         # No user namespace: inside one, uid 0 is the only mapped uid and the child could not
         # drop to the slot's own uid. The zygote is trusted; the child is a real unprivileged user.
         cmd = [bwrap, "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
-               "--unshare-cgroup-try", "--die-with-parent", "--new-session", "--hostname", "sandbox",
+               # Not --die-with-parent: that ties the sandbox to the *thread* that started it. The
+               # zygote exits instead when this process's end of its stdin pipe closes.
+               "--unshare-cgroup-try", "--new-session", "--hostname", "sandbox",
                "--proc", "/proc", "--dev", "/dev",
                "--size", str(TMP_TMPFS_BYTES), "--tmpfs", "/tmp",
                "--size", str(JOBS_TMPFS_BYTES), "--tmpfs", "/jobs", *system_mounts(self.python),

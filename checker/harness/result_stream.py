@@ -3,28 +3,102 @@
 Loaded by the zygote's child before any learner code is imported. Results travel as JSON
 lines on a pipe, not through a file in the workspace, so a fake report file or a printed
 fake summary changes nothing; a run that ends before ``finish`` is sent is an error.
+
+After collection (before any learner code runs) it deletes the hidden test files, so the
+learner's code cannot read them, and snapshots the functions a verdict depends on (pytest's
+runner, the tests' code, torch's comparisons, the harness); if any of them is replaced
+while the tests run, it reports ``tampered`` and the run is not trusted.
+
+What it cannot stop: code that deliberately digs this plugin out of memory and rewrites it.
+That is the limit of running tests in the learner's process, and why the README lists it.
 """
 from __future__ import annotations
 
+import builtins
+import inspect
 import json
+import linecache
 import os
+import sys
 
 MAX_TEXT = 4000
+# (module, dotted attribute) pairs whose identity must not change during the run.
+WATCHED = [
+    ("builtins", name) for name in ("isinstance", "float", "abs", "all", "any", "len", "tuple", "getattr", "round")
+] + [
+    ("torch", f"Tensor.{name}") for name in (
+        "__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__", "__sub__", "__abs__", "__bool__", "__float__",
+        "abs", "any", "all", "item", "tolist", "detach", "to", "cpu", "allclose", "isclose", "equal", "max",
+        "amax", "masked_fill", "numel", "sum")
+] + [
+    ("torch", name) for name in ("allclose", "isclose", "equal", "isfinite", "isnan", "argmax", "unravel_index",
+                                 "float64", "testing.assert_close")
+] + [
+    ("_pytest.python", "Function.runtest"), ("_pytest.python", "pytest_pyfunc_call"),
+    ("_pytest.runner", "call_and_report"), ("_pytest.runner", "runtestprotocol"),
+    ("_pytest.runner", "pytest_runtest_call"), ("_pytest.runner", "CallInfo.from_call"),
+    ("_pytest.reports", "TestReport.from_item_and_call"), ("_pytest.outcomes", "fail"),
+]
+
+
+def _resolve(module: str, dotted: str):
+    """The object at ``module.dotted``, as stored (a classmethod itself, not a new bound method)."""
+    obj = sys.modules.get(module) or builtins
+    for part in dotted.split("."):
+        obj = inspect.getattr_static(obj, part)
+    return obj
 
 
 class ResultStream:
     """Writes one JSON line per test phase report, and ``finish`` at the end of the session."""
 
-    def __init__(self, fd: int) -> None:
+    def __init__(self, fd: int, hide: list[str] = ()) -> None:
         self._fd = fd
+        self._hide = list(hide)
         # Bound now, before learner code runs, so replacing os.write/json.dumps later has no effect here.
         self._write = os.write
         self._dumps = json.dumps
+        self._id = id
+        self._snapshot: dict[str, int] = {}
+        self._items: list = []
+        self._tampered = False
 
     def _send(self, record: dict) -> None:
         data = (self._dumps(record) + "\n").encode("utf-8", errors="replace")
         while data:
             data = data[self._write(self._fd, data):]
+
+    def _current(self) -> dict[str, int]:
+        ids = {}
+        for module, dotted in WATCHED:
+            try:
+                ids[f"{module}.{dotted}"] = self._id(_resolve(module, dotted))
+            except AttributeError:
+                ids[f"{module}.{dotted}"] = -1
+        for cls_name in ("pytest_runtest_logreport", "pytest_sessionfinish", "_send", "_check"):
+            ids[f"ResultStream.{cls_name}"] = self._id(ResultStream.__dict__[cls_name])
+        for item in self._items:
+            function = getattr(item, "obj", None)
+            ids[f"{item.nodeid}.__code__"] = self._id(getattr(function, "__code__", None))
+        return ids
+
+    def _check(self) -> None:
+        if self._tampered:
+            return
+        changed = [k for k, v in self._current().items() if self._snapshot.get(k) != v]
+        if changed:
+            self._tampered = True
+            self._send({"event": "tampered", "what": changed[:5]})
+
+    def pytest_collection_finish(self, session) -> None:
+        self._items = list(session.items)
+        for path in self._hide:
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
+        linecache.clearcache()
+        self._snapshot = self._current()
 
     def pytest_collectreport(self, report) -> None:
         if report.failed:
@@ -32,6 +106,8 @@ class ResultStream:
                         "text": str(report.longrepr)[-MAX_TEXT:]})
 
     def pytest_runtest_logreport(self, report) -> None:
+        if report.when == "teardown":  # tests' own monkeypatches are undone by now
+            self._check()
         crash = getattr(getattr(report, "longrepr", None), "reprcrash", None)
         self._send({
             "event": "test", "nodeid": report.nodeid, "when": report.when, "outcome": report.outcome,
@@ -41,4 +117,5 @@ class ResultStream:
         })
 
     def pytest_sessionfinish(self, session, exitstatus) -> None:
+        self._check()
         self._send({"event": "finish", "exitstatus": int(exitstatus), "collected": session.testscollected})

@@ -107,6 +107,9 @@ def write_workspace(job: dict) -> dict:
     paths = {"root": root, "code": f"{root}/code", "artifacts": f"{root}/artifacts", "output": f"{root}/output.txt"}
     os.makedirs(paths["code"], mode=0o755)
     os.chmod(root, 0o755)
+    # Owned by the job's user only so its child can delete the hidden tests once collected;
+    # the files stay root's and read-only.
+    os.chown(paths["code"], job["uid"], job["uid"])
     for name, text in job["files"].items():
         with open(f"{paths['code']}/{name}", "w", encoding="utf-8") as f:
             f.write(text)
@@ -154,8 +157,10 @@ def child(job: dict, paths: dict, result_w: int, cgroups: dict) -> None:
         import pytest
         from result_stream import ResultStream
 
+        hidden = [f"{paths['code']}/{name}" for name in job["tests"] if name != "test_public.py"]
         code = pytest.main(["-q", "-p", "no:cacheprovider", "-o", "addopts=", "--tb=short",
-                            "--rootdir", paths["code"], *job["tests"]], plugins=[ResultStream(result_w)])
+                            "--rootdir", paths["code"], *job["tests"]],
+                           plugins=[ResultStream(result_w, hide=hidden)])
         sys.stdout.flush(), sys.stderr.flush()
         os._exit(int(code))
     except OSError as exc:
