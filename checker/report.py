@@ -98,7 +98,7 @@ def explain(message: str, text: str, visibility: str, limits: Limits | None = No
 
 # Errors the sandbox causes on purpose, said in words a learner can act on.
 _SANDBOX_REASONS = (
-    (r"Network is unreachable|Temporary failure in name resolution|gaierror|Name or service not known"
+    (r"Network is unreachable|Connection refused|Temporary failure in name resolution|gaierror|Name or service not known"
      r"|Address family not supported|Cannot assign requested address",
      "Network is not available in exercises"),
     (r"^(BlockingIOError|OSError).*Resource temporarily unavailable|can't start new thread",

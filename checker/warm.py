@@ -47,6 +47,7 @@ CGROUP_GROUP = "course-checker"
 START_TIMEOUT_S = 120
 JOBS_TMPFS_BYTES = 256 * 1024 * 1024
 TMP_TMPFS_BYTES = 128 * 1024 * 1024
+OUTPUT_TMPFS_BYTES = 32 * 1024 * 1024  # above the 16 MB file-size limit
 
 
 @dataclass
@@ -107,7 +108,8 @@ class Slot:
                "--unshare-cgroup-try", "--new-session", "--hostname", "sandbox",
                "--proc", "/proc", "--dev", "/dev",
                "--size", str(TMP_TMPFS_BYTES), "--tmpfs", "/tmp",
-               "--size", str(JOBS_TMPFS_BYTES), "--tmpfs", "/jobs", *system_mounts(self.python),
+               "--size", str(JOBS_TMPFS_BYTES), "--tmpfs", "/jobs",
+               "--size", str(OUTPUT_TMPFS_BYTES), "--tmpfs", "/output", *system_mounts(self.python),
                "--perms", "0755", "--dir", "/opt", "--ro-bind", str(RUNTIME), "/opt/course-runtime"]
         if self.corpus is not None:
             cmd += ["--perms", "0755", "--dir", "/data", "--ro-bind", str(self.corpus), "/data/tinyshakespeare.txt"]

@@ -30,6 +30,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
 RUNTIME = os.path.dirname(os.path.abspath(__file__))
 JOBS = "/jobs"
+OUTPUT = "/output"
 MAX_FILE_BYTES = 16 * 1024 * 1024
 MAX_ARTIFACTS = 20
 MAX_ARTIFACT_BYTES = 256 * 1024
@@ -104,7 +105,10 @@ def vm_size_bytes() -> int:
 def write_workspace(job: dict) -> dict:
     """Create the job's folders: code (read-only to the learner), artifacts (theirs), output."""
     root = f"{JOBS}/{job['id']}"
-    paths = {"root": root, "code": f"{root}/code", "artifacts": f"{root}/artifacts", "output": f"{root}/output.txt"}
+    # The output file lives on its own tmpfs, where the learner cannot write, so a full
+    # workspace cannot stop pytest from reporting.
+    paths = {"root": root, "code": f"{root}/code", "artifacts": f"{root}/artifacts",
+             "output": f"{OUTPUT}/{job['id']}.txt"}
     os.makedirs(paths["code"], mode=0o755)
     os.chmod(root, 0o755)
     # Owned by the job's user only so its child can delete the hidden tests once collected;
@@ -173,6 +177,18 @@ def child(job: dict, paths: dict, result_w: int, cgroups: dict) -> None:
             os.write(2, f"grader child failed: {exc!r}\n{traceback.format_exc()[-1500:]}".encode())
         finally:
             os._exit(EXIT_SETUP_FAILED)
+
+
+def _drain(fd: int, into: list[bytes]) -> bool:
+    """Read what is available without blocking; False once the pipe is closed."""
+    while True:
+        try:
+            chunk = os.read(fd, 65536)
+        except BlockingIOError:
+            return True
+        if not chunk:
+            return False
+        into.append(chunk)
 
 
 def processes_of(uid: int) -> list[int]:
@@ -244,22 +260,32 @@ def run_job(job: dict, cgroups: dict) -> dict:
     os.close(result_w)
     records, buffer, timed_out = [], b"", False
     deadline = start + float(job["limits"]["time_s"])
+    # Watch both the result pipe and the child itself: processes the child forked may hold the
+    # pipe open long after pytest has finished.
+    pidfd = os.pidfd_open(pid)
     selector = selectors.DefaultSelector()
-    selector.register(result_r, selectors.EVENT_READ)
-    while True:
+    selector.register(result_r, selectors.EVENT_READ, "pipe")
+    selector.register(pidfd, selectors.EVENT_READ, "child")
+    os.set_blocking(result_r, False)
+    pipe_open, child_running = True, True
+    while pipe_open and child_running:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             timed_out = True
             break
-        if not selector.select(timeout=remaining):
-            continue
-        chunk = os.read(result_r, 65536)
-        if not chunk:
-            break
-        buffer += chunk
+        for key, _ in selector.select(timeout=remaining):
+            if key.data == "child":
+                child_running = False
+            else:
+                pipe_open = _drain(result_r, buffer_parts := [])
+                buffer += b"".join(buffer_parts)
         if len(buffer) > 8 * 1024 * 1024:
             break  # a flood on the result pipe is not a report
+    if pipe_open:
+        _drain(result_r, rest := [])
+        buffer += b"".join(rest)
     selector.close()
+    os.close(pidfd)
     os.close(result_r)
     phases["child"] = time.monotonic() - start
     # The pipe can close while the child lives on; kill its group, reap it, then anything of
@@ -291,6 +317,7 @@ def run_job(job: dict, cgroups: dict) -> dict:
         "duration_s": time.monotonic() - start, "phases": phases,
     }
     shutil.rmtree(paths["root"], ignore_errors=True)
+    os.unlink(paths["output"])
     for entry in os.listdir("/tmp"):
         shutil.rmtree(f"/tmp/{entry}", ignore_errors=True) if os.path.isdir(f"/tmp/{entry}") \
             else os.unlink(f"/tmp/{entry}")
