@@ -66,6 +66,11 @@ def warm_up() -> None:
     y = torch.softmax(x @ x, dim=-1)
     torch.autograd.grad(y, x, torch.ones_like(y))  # explicit grad_outputs import sympy via torch.fx
     torch.nn.functional.scaled_dot_product_attention(x[None], x[None], x[None]).sum().backward()
+    # The first optimizer step imports torch._dynamo (1–2 s).
+    p = torch.nn.Parameter(torch.randn(3))
+    for optimizer in (torch.optim.SGD([p], lr=0.1, momentum=0.9), torch.optim.Adam([p]), torch.optim.AdamW([p])):
+        p.grad = torch.ones(3)
+        optimizer.step()
 
     warm = "/tmp/warm"
     os.makedirs(warm, exist_ok=True)
