@@ -93,6 +93,7 @@ class Slot:
         self.corpus = corpus
         self.protections = protections
         self.proc: subprocess.Popen | None = None
+        self.init_pid: int | None = None
         self._buffer = b""
         self.cgroups = {c: _cgroup_dir(c, index) for c in ("memory", "pids")}
 
@@ -130,8 +131,15 @@ class Slot:
         pids = self.cgroups.get("pids")
         if pids is not None:
             (pids / "pids.max").write_text("max")
-        self.proc = subprocess.Popen(self.command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        info_r, info_w = os.pipe()
+        cmd = self.command()
+        cmd[1:1] = ["--info-fd", str(info_w)]
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, pass_fds=(info_w,),
                                      env=env, start_new_session=True)  # stderr: the app log
+        os.close(info_w)
+        with os.fdopen(info_r, "rb") as info:
+            # The sandbox's init: killing it tears down the whole PID namespace (zygote and jobs).
+            self.init_pid = json.loads(info.read() or b"{}").get("child-pid")
         self._buffer = b""
         ready = self._read_line(time.monotonic() + START_TIMEOUT_S)
         if not ready or not ready.get("ready"):
@@ -186,10 +194,12 @@ class Slot:
     def stop(self) -> None:
         """Kill the zygote and everything in its sandbox."""
         if self.proc is not None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
+            for kill, target in ((os.kill, self.init_pid), (os.killpg, self.proc.pid)):
+                try:
+                    if target:
+                        kill(target, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
             self.proc.wait()
             for stream in (self.proc.stdin, self.proc.stdout):
                 if stream:
