@@ -42,6 +42,7 @@ test: system-deps-test setup corpus validate
 
 bench: setup corpus
 	$(PY) bench/verdict_latency.py
+	$(PY) bench/burst.py
 
 clean:
 	rm -rf $(VENV) data .pytest_cache test-artifacts

@@ -30,6 +30,9 @@ if user is None:
     st.stop()
 with st.sidebar:
     st.caption(f"Logged in as **{user.display_name}** ({user.role})")
+    if user.role == "admin":
+        with st.expander("Grading sandbox"):
+            st.code(ctx.checker.describe(), language="text")
     if st.button("Log out", key="logout"):
         st.session_state.clear()
         st.rerun()

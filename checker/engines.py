@@ -28,6 +28,9 @@ class GradingEngine(Protocol):
     def close(self) -> None:
         """Release processes the engine holds."""
 
+    def describe(self) -> str:
+        """Which protections are active, one per line (shown to admins)."""
+
 
 def make_grading_engine(settings: Settings) -> GradingEngine:
     """Warm zygotes when configured and possible; otherwise the cold sandbox, with a log line why."""
@@ -36,11 +39,13 @@ def make_grading_engine(settings: Settings) -> GradingEngine:
 
         try:
             engine = WarmChecker(settings.checker_python, settings.checker_workers, corpus_file(settings.data_dir))
-            log.info("grading: warm sandboxes; protections:\n%s", engine.protections.describe())
+            log.info("grading: warm sandboxes; protections:\n%s", engine.describe())
             return engine
         except SandboxUnavailable as exc:
             log.warning("grading: warm mode unavailable (%s); using cold sandboxed runs", exc)
     if settings.checker_sandbox == "none":
         log.warning("grading: NO SANDBOX (CHECKER_SANDBOX=none): learners' code runs as %s on this machine",
                     os.getuid())
-    return Checker.from_settings(settings)
+    engine = Checker.from_settings(settings)
+    log.info("grading: cold runs; protections:\n%s", engine.describe())
+    return engine

@@ -45,6 +45,15 @@ class Checker:
     def close(self) -> None:
         """Nothing to release: each run is its own process."""
 
+    def describe(self) -> str:
+        """Which protections are active, one per line."""
+        if self.sandbox.name == "none":
+            return ("engine: cold runs\nOFF sandbox (CHECKER_SANDBOX=none): learners' code can read and write "
+                    "whatever this user can\non  rlimits (address space, file size, CPU time, open files)")
+        return ("engine: cold runs\non  bubblewrap namespaces (no network, private filesystem view)\n"
+                "OFF unprivileged uid per job (runs as the app's user; the process limit is not enforced for root)\n"
+                "OFF cgroup limits\non  rlimits (address space, file size, CPU time, open files)")
+
     def check(self, spec: ExerciseSpec, code: str, mode: str) -> CheckResult:
         """Grade ``code``: ``mode="run"`` runs the public tests, ``"submit"`` all of them."""
         ws = build_workspace(spec, code, mode, self.workspaces)

@@ -280,6 +280,10 @@ class WarmChecker:
                            artifacts=tuple(decode_artifacts(answer["artifacts"])), output=output,
                            duration_s=duration)
 
+    def describe(self) -> str:
+        """Which protections are active, one per line."""
+        return "engine: warm zygotes\n" + self.protections.describe()
+
     def close(self) -> None:
         """Stop every zygote."""
         for slot in self._all:

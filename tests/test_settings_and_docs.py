@@ -13,6 +13,11 @@ def test_defaults_put_sqlite_in_the_data_folder(tmp_path):
     assert settings.checker_sandbox == "bwrap" and settings.checker_workers == 2
 
 
+def test_running_without_a_sandbox_needs_an_explicit_opt_out():
+    settings = Settings.from_env({"CHECKER_SANDBOX": "none", "CHECKER_ALLOW_UNSANDBOXED": "yes"})
+    assert settings.checker_sandbox == "none"
+
+
 def test_database_url_switches_engines():
     settings = Settings.from_env({"DATABASE_URL": "postgresql+psycopg://u:p@localhost/course"})
     assert settings.sqlalchemy_url == "postgresql+psycopg://u:p@localhost/course"
@@ -23,6 +28,8 @@ def test_database_url_switches_engines():
     ({"CHECKER_WORKERS": "0"}, "CHECKER_WORKERS=0"),
     ({"CHECKER_SANDBOX": "docker"}, "use 'bwrap' or 'none'"),
     ({"CHECKER_BACKEND": "kafka"}, "CHECKER_BACKEND"),
+    ({"CHECKER_MODE": "hot"}, "CHECKER_MODE"),
+    ({"CHECKER_SANDBOX": "none"}, "also set CHECKER_ALLOW_UNSANDBOXED=yes"),
 ])
 def test_bad_values_name_the_variable(env, message):
     with pytest.raises(SettingsError, match=message):
