@@ -14,7 +14,7 @@ from typing import Any, Iterable
 
 import yaml
 
-from courseware.spec import ContentBank, ExerciseSpec, Lesson, Limits, Module, ModuleItem, Track
+from courseware.spec import ContentBank, ExerciseSpec, Lesson, Limits, Module, ModuleItem, QuizQuestion, Track
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 KNOWN_DATASETS = ("tinyshakespeare",)
@@ -121,9 +121,34 @@ def load_lesson(path: Path, c: _Collector) -> Lesson | None:
         c.add(path, "id", f"{lesson_id!r} must match the file name {path.stem!r}")
     if not parts[1].strip():
         c.add(path, "body", "is empty; write the lesson below the front matter")
-    if None in (lesson_id, title, minutes):
+    quiz = _load_quiz(meta.get("quiz") or [], path, c)
+    if None in (lesson_id, title, minutes, quiz):
         return None
-    return Lesson(lesson_id, title, minutes, tuple(str(o) for o in objectives), parts[1], path)
+    return Lesson(lesson_id, title, minutes, tuple(str(o) for o in objectives), parts[1], path, quiz)
+
+
+def _load_quiz(raw: object, path: Path, c: _Collector) -> tuple[QuizQuestion, ...] | None:
+    """Parse ``quiz:`` front matter: a list of {question, options, answer, explanation}."""
+    if not isinstance(raw, list):
+        c.add(path, "quiz", "must be a list of {question, options, answer, explanation}")
+        return None
+    questions = []
+    for i, item in enumerate(raw):
+        field = f"quiz[{i}]."
+        if not isinstance(item, dict):
+            c.add(path, f"quiz[{i}]", "must be a mapping with question, options, answer")
+            return None
+        question = c.require(item, "question", str, path, field)
+        options = c.require(item, "options", list, path, field)
+        answer = c.require(item, "answer", int, path, field)
+        explanation = c.require(item, "explanation", str, path, field, default="")
+        if None in (question, options, answer):
+            return None
+        if len(options) < 2 or not 0 <= answer < len(options):
+            c.add(path, f"{field}answer", f"{answer} must index one of the {len(options)} options (from 0)")
+            return None
+        questions.append(QuizQuestion(question, tuple(str(o) for o in options), answer, explanation))
+    return tuple(questions)
 
 
 def load_exercise(folder: Path, c: _Collector) -> ExerciseSpec | None:

@@ -29,6 +29,18 @@ class Limits:
 
 
 @dataclass(frozen=True)
+class QuizQuestion:
+    """One multiple-choice self-check question at the end of a lesson."""
+
+    question: str
+    options: tuple[str, ...]
+    answer: int
+    """Index into ``options`` of the right answer."""
+    explanation: str = ""
+    """Shown after answering: why the right answer is right."""
+
+
+@dataclass(frozen=True)
 class Lesson:
     """A Markdown lesson with YAML front matter (``lessons/<topic>/<id>.md``)."""
 
@@ -40,6 +52,8 @@ class Lesson:
     body: str
     """Markdown with $LaTeX$, front matter removed."""
     path: Path
+    quiz: tuple[QuizQuestion, ...] = ()
+    """Self-check questions (for labs done on the learner's own machine rather than in the sandbox)."""
 
 
 @dataclass(frozen=True)

@@ -90,3 +90,15 @@ def test_duplicate_ids_are_refused(content_tree):
 def test_a_folder_without_content_says_what_to_set(tmp_path):
     [problem] = problems_of(tmp_path)
     assert "COURSE_CONTENT_DIR" in problem
+
+
+def test_a_lesson_quiz_is_loaded_and_checked(content_tree):
+    lesson = content_tree / "lessons" / "basics" / "doubling.md"
+    text = lesson.read_text().replace("objectives: [double things]\n", "objectives: [double things]\nquiz:\n"
+                                      "  - question: What is 2 * 3?\n    options: ['5', '6']\n    answer: 1\n"
+                                      "    explanation: Two threes.\n")
+    lesson.write_text(text)
+    [q] = load_bank(content_tree).lessons["doubling"].quiz
+    assert (q.options, q.answer, q.explanation) == (("5", "6"), 1, "Two threes.")
+    lesson.write_text(text.replace("answer: 1", "answer: 2"))
+    assert any("quiz[0].answer" in p for p in problems_of(content_tree))
