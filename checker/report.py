@@ -108,7 +108,7 @@ _SANDBOX_REASONS = (
     (r"File too large|Errno 27",
      "Output limit exceeded: your code printed or wrote more than 16 MB"),
     (r"Read-only file system|Permission denied",
-     "Only the exercise folder's artifacts and /tmp are writable in exercises"),
+     "Not allowed in exercises: code may read its own folder and write only to /tmp and the artifacts folder"),
 )
 
 

@@ -43,6 +43,7 @@ def install_corpus(data: bytes, data_dir: Path, source: str) -> Path:
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".corpus-")
     with os.fdopen(fd, "wb") as f:
         f.write(data)
+    os.chmod(tmp, 0o644)  # mkstemp makes it 0600; graders run as other users and must read it
     os.replace(tmp, target)  # readers never see a half-written file
     return target
 

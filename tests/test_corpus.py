@@ -39,6 +39,7 @@ def test_a_local_copy_is_verified_and_installed(tmp_path):
     path = corpus.add_local(LOCAL, tmp_path)
     assert path == corpus.corpus_file(tmp_path)
     assert hashlib.sha256(path.read_bytes()).hexdigest() == corpus.SHA256
+    assert path.stat().st_mode & 0o777 == 0o644  # the graders' unprivileged users read it
 
 
 @needs_corpus
