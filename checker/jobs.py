@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session, sessionmaker
 
 from checker.result import CheckResult
+from checker.classify import error_class, submission_error_class
 from checker.engines import GradingEngine
 from courseware.spec import ContentBank
 from db import submissions
@@ -49,10 +50,14 @@ def grade_submission(ctx: JobContext, submission_id: int) -> str | None:
             result = CheckResult.from_error("The grader hit an internal problem; your code was not "
                                             "judged. Please submit again.")
     points = spec.points if spec else 0
+    tests = [t.as_row() | ({"error_class": error_class(t.message)} if t.outcome != "passed" else {})
+             for t in result.tests]
+    failing = [t["error_class"] for t in tests if "error_class" in t]
     with ctx.sessions() as session:
         submissions.store_result(
             session, submission_id, status=result.status, score=result.score(points),
-            tests=[t.as_row() for t in result.tests], artifacts=[a.as_row() for a in result.artifacts],
+            tests=tests, artifacts=[a.as_row() for a in result.artifacts],
             error_reason=result.error_reason, output=result.output, points_possible=points,
+            error_class=submission_error_class(result.status, result.error_reason, failing),
         )
     return result.status

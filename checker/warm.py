@@ -18,6 +18,7 @@ the tests themselves. What confines each job (see ``harness/zygote.py`` for the 
 """
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import os
@@ -42,6 +43,9 @@ from courseware.spec import ExerciseSpec
 log = logging.getLogger(__name__)
 RUNTIME = Path(__file__).parent / "harness"
 SLOT_UID_BASE = 61000
+SLOTS_PER_INSTANCE = 64
+MAX_INSTANCES = 60  # uids 61000..64839, below nobody (65534)
+LOCK_DIR = Path("/run/course-checker")
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 CGROUP_GROUP = "course-checker"
 START_TIMEOUT_S = 120
@@ -69,12 +73,12 @@ class Protections:
         return "\n".join(lines + self.notes)
 
 
-def _cgroup_dir(controller: str, slot: int) -> Path | None:
+def _cgroup_dir(controller: str, uid: int) -> Path | None:
     """Create the slot's cgroup under ``controller``; None when cgroups are not writable here."""
     base = CGROUP_ROOT / controller
     if not (base / "tasks").exists():
         return None
-    path = base / CGROUP_GROUP / f"slot-{slot}"
+    path = base / CGROUP_GROUP / f"uid-{uid}"
     try:
         path.mkdir(parents=True, exist_ok=True)
         (path / "tasks").open("a").close()
@@ -86,16 +90,16 @@ def _cgroup_dir(controller: str, slot: int) -> Path | None:
 class Slot:
     """One zygote process and the pipe to it."""
 
-    def __init__(self, index: int, python: str, corpus: Path | None, protections: Protections) -> None:
+    def __init__(self, index: int, uid: int, python: str, corpus: Path | None, protections: Protections) -> None:
         self.index = index
-        self.uid = SLOT_UID_BASE + index
+        self.uid = uid
         self.python = python
         self.corpus = corpus
         self.protections = protections
         self.proc: subprocess.Popen | None = None
         self.init_pid: int | None = None
         self._buffer = b""
-        self.cgroups = {c: _cgroup_dir(c, index) for c in ("memory", "pids")}
+        self.cgroups = {c: _cgroup_dir(c, uid) for c in ("memory", "pids")}
 
     def command(self) -> list[str]:
         bwrap = shutil.which("bwrap")
@@ -207,6 +211,21 @@ class Slot:
             self.proc = None
 
 
+def _claim_instance() -> tuple[int, object]:
+    """A uid range of our own: engines in other processes on this machine (the app, a
+    validation run, a test) must never share a uid or a cgroup, or one would kill or
+    limit the other's jobs. The lock is held for the engine's lifetime."""
+    LOCK_DIR.mkdir(parents=True, exist_ok=True)
+    for n in range(MAX_INSTANCES):
+        handle = open(LOCK_DIR / f"instance-{n}.lock", "w")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return n, handle
+        except BlockingIOError:
+            handle.close()
+    raise SandboxUnavailable(f"{MAX_INSTANCES} grading engines already run on this machine")
+
+
 class WarmChecker:
     """Grades with warm zygotes; same ``check`` API as the cold ``checker.run.Checker``."""
 
@@ -217,7 +236,9 @@ class WarmChecker:
         self.protections = Protections(uid_drop=True)
         self.corpus = corpus
         self._slots: queue.Queue[Slot] = queue.Queue()
-        self._all = [Slot(i, python, corpus, self.protections) for i in range(slots)]
+        self._instance, self._lock = _claim_instance()
+        base = SLOT_UID_BASE + self._instance * SLOTS_PER_INSTANCE
+        self._all = [Slot(i, base + i, python, corpus, self.protections) for i in range(min(slots, SLOTS_PER_INSTANCE))]
         first = self._all[0].cgroups
         self.protections.cgroup_memory = first["memory"] is not None
         self.protections.cgroup_pids = first["pids"] is not None
@@ -284,7 +305,15 @@ class WarmChecker:
         """Which protections are active, one per line."""
         return "engine: warm zygotes\n" + self.protections.describe()
 
+    @property
+    def uids(self) -> list[int]:
+        """The unprivileged uids this engine's jobs run as."""
+        return [slot.uid for slot in self._all]
+
     def close(self) -> None:
-        """Stop every zygote."""
+        """Stop every zygote and free this engine's uid range."""
         for slot in self._all:
             slot.stop()
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None

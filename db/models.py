@@ -205,6 +205,10 @@ class Submission(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+    late_minutes: Mapped[int | None]
+    """Minutes past the learner's due date (extensions included) when submitted; None if on time."""
+    error_class: Mapped[str | None] = mapped_column(String(32))
+    """Why it did not pass, in a word: shape, dtype, nan, values, timeout, memory, import, crash."""
 
     tests: Mapped[list[TestResult]] = relationship(
         order_by="TestResult.id", cascade="all, delete-orphan", passive_deletes=True)
@@ -232,6 +236,8 @@ class TestResult(Base):
     outcome: Mapped[str] = mapped_column(String(8))
     message: Mapped[str] = mapped_column(Text, default="")
     duration_s: Mapped[float] = mapped_column(Float, default=0.0)
+    error_class: Mapped[str | None] = mapped_column(String(32))
+    """For a failed test: shape, dtype, nan, values, timeout, memory, import, network, crash."""
 
 
 class Artifact(Base):
@@ -262,3 +268,43 @@ class ExerciseProgress(Base):
     passed_at: Mapped[datetime | None]
     """When every test first passed; never moves once set."""
     last_submission_at: Mapped[datetime | None]
+
+
+class HintUse(Base):
+    """A hint a learner chose to reveal (tiered hints are revealed in order)."""
+
+    __tablename__ = "hint_uses"
+    __table_args__ = (UniqueConstraint("user_id", "exercise_id", "hint_index"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = _user_fk()
+    exercise_id: Mapped[str] = mapped_column(String(128))
+    hint_index: Mapped[int] = mapped_column(Integer)
+    shown_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Deadline(Base):
+    """A cohort's due date for a module or an exercise (by id)."""
+
+    __tablename__ = "deadlines"
+    __table_args__ = (UniqueConstraint("cohort_id", "item_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"))
+    item_id: Mapped[str] = mapped_column(String(128))
+    due_at: Mapped[datetime]
+
+
+class Extension(Base):
+    """A later due date granted by a lead to one learner for one module or exercise."""
+
+    __tablename__ = "extensions"
+    __table_args__ = (UniqueConstraint("cohort_id", "user_id", "item_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = _user_fk()
+    item_id: Mapped[str] = mapped_column(String(128))
+    due_at: Mapped[datetime]
+    granted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -29,7 +29,8 @@ UNFINISHED = ("queued", "running")
 
 
 def create_submission(session: Session, *, user_id: int, exercise_id: str, mode: str, code: str,
-                      status: str = "queued", error_reason: str | None = None) -> Submission:
+                      status: str = "queued", error_reason: str | None = None,
+                      late_minutes: int | None = None) -> Submission:
     """Record a new submission and flush it (the caller commits, then enqueues its id).
 
     A final ``status`` records a submission refused before grading (e.g. code too
@@ -40,7 +41,7 @@ def create_submission(session: Session, *, user_id: int, exercise_id: str, mode:
     if status not in STATUSES:
         raise ValueError(f"status {status!r} is not one of {STATUSES}")
     submission = Submission(user_id=user_id, exercise_id=exercise_id, mode=mode, code=code,
-                            status=status, error_reason=error_reason)
+                            status=status, error_reason=error_reason, late_minutes=late_minutes)
     if status in FINAL_STATUSES:
         submission.started_at = submission.finished_at = utcnow()
     session.add(submission)
@@ -69,7 +70,7 @@ def claim_submission(session: Session, submission_id: int) -> Submission | None:
 def store_result(session: Session, submission_id: int, *, status: str, score: float,
                  tests: Sequence[Mapping[str, Any]], artifacts: Sequence[Mapping[str, Any]],
                  error_reason: str | None = None, output: str | None = None,
-                 points_possible: float) -> bool:
+                 points_possible: float, error_class: str | None = None) -> bool:
     """Write a grading result in one transaction and commit; False if already final.
 
     Writes the verdict, one row per test and per artifact, and for a *Submit* the
@@ -90,7 +91,7 @@ def store_result(session: Session, submission_id: int, *, status: str, score: fl
         row = session.execute(
             update(Submission)
             .where(Submission.id == submission_id, Submission.status.in_(UNFINISHED))
-            .values(status=status, score=score, error_reason=error_reason, output=output,
+            .values(status=status, score=score, error_reason=error_reason, output=output, error_class=error_class,
                     tests_passed=sum(t["outcome"] == "passed" for t in tests),
                     tests_total=len(tests), finished_at=now,
                     started_at=func.coalesce(Submission.started_at, now))
@@ -106,7 +107,8 @@ def store_result(session: Session, submission_id: int, *, status: str, score: fl
             session.execute(TestResult.__table__.insert(), [
                 {"submission_id": submission_id, "name": t["name"], "visibility": t["visibility"],
                  "outcome": t["outcome"], "message": t.get("message") or "",
-                 "duration_s": float(t.get("duration_s") or 0.0)} for t in tests])
+                 "duration_s": float(t.get("duration_s") or 0.0), "error_class": t.get("error_class")}
+                for t in tests])
         if artifacts:
             session.execute(Artifact.__table__.insert(), [
                 {"submission_id": submission_id, "name": a["name"], "kind": a["kind"],

@@ -42,13 +42,14 @@ def checker():
     engine.close()
 
 
-def slot_processes() -> str:
-    """Live processes running as any slot's uid, on the host (should be none between jobs).
+def slot_processes(uids) -> str:
+    """Live processes running as one of ``uids`` on the host (should be none between jobs).
 
     Zombies are skipped: they hold nothing but a pid until their reaper collects them."""
+    wanted = {str(u) for u in uids}
     for _ in range(20):
         out = subprocess.run(["ps", "-eo", "uid=,stat=,pid=,cmd="], capture_output=True, text=True).stdout
-        live = [ln for ln in out.splitlines() if ln.split()[0].startswith("610") and not ln.split()[1].startswith("Z")]
+        live = [ln for ln in out.splitlines() if ln.split()[0] in wanted and not ln.split()[1].startswith("Z")]
         if not live:
             return ""
         time.sleep(0.05)
@@ -59,7 +60,7 @@ def grade(checker, spec, code: str, mode: str = "submit"):
     result = checker.check(spec, textwrap.dedent(code), mode)
     assert result.status != "passed", f"the attack earned a pass: {result}"
     assert result.score(spec.points) == 0, result
-    assert slot_processes() == "", "a process of the job outlived it"
+    assert slot_processes(checker.uids) == "", "a process of the job outlived it"
     return result
 
 

@@ -96,7 +96,7 @@ def test_upgrade_reaches_head_and_is_safe_to_repeat(db_url: str) -> None:
         assert current_revision(engine) is None
         upgrade(db_url)  # by URL, as the CLI does
         upgrade(engine)  # and again, as every app start does
-        assert current_revision(engine) == head_revision() == "0001"
+        assert current_revision(engine) == head_revision() == "0002"
     finally:
         engine.dispose()
 
@@ -188,9 +188,9 @@ def test_cli_upgrade_then_current(db_url: str, capsys: pytest.CaptureFixture[str
     assert cli.run(["current", "--url", db_url]) == 0
     assert "no database yet" in capsys.readouterr().out
     assert cli.run(["upgrade", "--url", db_url]) == 0
-    assert "at revision 0001 (head)" in capsys.readouterr().out
+    assert f"at revision {head_revision()} (head)" in capsys.readouterr().out
     assert cli.run(["current", "--url", db_url]) == 0
-    assert "at revision 0001 (head)" in capsys.readouterr().out
+    assert f"at revision {head_revision()} (head)" in capsys.readouterr().out
 
 
 def test_cli_defaults_to_the_platform_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
@@ -203,7 +203,7 @@ def test_cli_defaults_to_the_platform_settings(tmp_path: Path, monkeypatch: pyte
     finally:
         settings_module.get_settings.cache_clear()
     assert (tmp_path / "platform" / "course.db").is_file()
-    assert "platform/course.db: at revision 0001 (head)" in capsys.readouterr().out
+    assert f"platform/course.db: at revision {head_revision()} (head)" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("url, expected", [
