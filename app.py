@@ -19,12 +19,18 @@ except ContentError as exc:
 
 user = current_user()
 # Registered even when logged out, so a deep link (/exercise?id=…) opens after log-in.
-page = st.navigation([
+pages = [
     st.Page("app_pages/tracks.py", title="Tracks", icon="🗺️", url_path="tracks", default=True),
     st.Page("app_pages/lesson.py", title="Lesson", icon="📖", url_path="lesson"),
     st.Page("app_pages/exercise.py", title="Exercise", icon="🧪", url_path="exercise"),
     st.Page("app_pages/progress.py", title="My progress", icon="📈", url_path="progress"),
-], position="sidebar" if user else "hidden")
+]
+# Hiding pages is for tidiness only: the portal functions they call enforce access themselves.
+if user is not None and user.role in ("lead", "admin"):
+    pages.append(st.Page("app_pages/cohort.py", title="My cohorts", icon="👥", url_path="cohorts"))
+if user is not None and user.role == "admin":
+    pages.append(st.Page("app_pages/admin.py", title="Admin", icon="🛠️", url_path="admin"))
+page = st.navigation(pages, position="sidebar" if user else "hidden")
 if user is None:
     login_view(ctx)
     st.stop()

@@ -3,7 +3,8 @@ import streamlit as st
 from streamlit_ace import st_ace
 
 from checker.service import SubmitError
-from portal.exercise import attempts, earned_solution, load_code, prompt_body, save_code
+from portal.exercise import (attempts, earned_solution, hints_revealed, load_code, prompt_body, reveal_hint,
+                             save_code)
 from ui.corpus import corpus_panel
 from ui.session import get_context, require_user
 from ui.verdict import render_verdict
@@ -17,7 +18,7 @@ if exercise_id not in exercises:
         st.warning(f"There is no exercise {exercise_id!r}; pick one below.")
     exercise_id = st.selectbox("Exercise", sorted(exercises), format_func=lambda i: exercises[i].title)
 spec = exercises[exercise_id]
-SUB_KEY, SAVED_KEY, HINT_KEY = f"submission:{spec.id}", f"saved:{spec.id}", f"hints:{spec.id}"
+SUB_KEY, SAVED_KEY = f"submission:{spec.id}", f"saved:{spec.id}"
 # Tests (AppTest) cannot type into the editor component; they put the code here instead.
 SEAM_KEY = f"code_seam:{spec.id}"
 
@@ -30,11 +31,11 @@ with prompt_col:
     if "tinyshakespeare" in spec.datasets:
         corpus_panel(ctx.settings)
     if spec.hints:
-        shown = st.session_state.get(HINT_KEY, 0)
+        shown = hints_revealed(ctx.sessions, user.id, spec.id)
         for i, hint in enumerate(spec.hints[:shown], start=1):
             st.info(f"**Hint {i}.** {hint}")
         if shown < len(spec.hints) and st.button(f"Show hint {shown + 1} of {len(spec.hints)}", key="hint"):
-            st.session_state[HINT_KEY] = shown + 1
+            reveal_hint(ctx.sessions, user.id, spec)
             st.rerun()
     solution = earned_solution(ctx.sessions, user.id, spec)
     if solution:

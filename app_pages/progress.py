@@ -1,13 +1,34 @@
-"""My progress: every track's completion, module by module."""
+"""My progress: the cohort schedule, what is due, the streak, and every track's completion."""
+from datetime import date
+
 import altair as alt
 import streamlit as st
 
 from portal.catalog import all_outlines
+from portal.learner_progress import my_progress
 from ui.session import get_context, require_user
 
 ctx = get_context()
 user = require_user()
 st.title("My progress")
+mine = my_progress(ctx.sessions, ctx.bank, user.id, date.today())
+col1, col2 = st.columns(2)
+col1.metric("Streak", f"{mine.streak_days} day{'s' if mine.streak_days != 1 else ''}")
+col2.metric("Cohort", mine.cohort_name or "self-paced")
+if mine.due:
+    st.subheader("Due")
+    for item in mine.due:
+        text = f"**{item.title}** — due {item.due_at:%a %d %b %Y, %H:%M} UTC"
+        (st.error if item.overdue else st.info)(text + (" (overdue: late work is still accepted)" if item.overdue else ""))
+if mine.schedule:
+    st.subheader("Schedule")
+    st.dataframe([{"module": s.module.title, "opens": s.opens_on.isoformat(),
+                   "due": s.due_at.strftime("%Y-%m-%d") if s.due_at else "", "open": "yes" if s.is_open else "🔒"}
+                  for s in mine.schedule], hide_index=True, key="schedule")
+if mine.passed_over_time:
+    st.subheader("Exercises passed over time")
+    st.altair_chart(alt.Chart(alt.Data(values=mine.passed_over_time)).mark_line(point=True, interpolate="step-after")
+                    .encode(x=alt.X("date:T"), y=alt.Y("passed:Q", title="exercises passed")), width="stretch")
 for outline in all_outlines(ctx.sessions, ctx.bank, user.id):
     st.subheader(outline.track.title)
     col1, col2 = st.columns(2)

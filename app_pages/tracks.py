@@ -1,7 +1,10 @@
 """Pick a track and see its modules with progress ticks."""
+from datetime import date
+
 import streamlit as st
 
 from portal.catalog import all_outlines, enroll
+from portal.pacing import schedule
 from ui.session import get_context, require_user
 
 ctx = get_context()
@@ -17,6 +20,9 @@ track_id = st.selectbox("Track", list(titles), index=list(titles).index(default)
                         format_func=titles.get, key="track_picker")
 st.session_state["track_id"] = track_id
 outline = next(o for o in outlines if o.track.id == track_id)
+with ctx.sessions() as session:
+    cohort, module_schedule = schedule(session, ctx.bank, user.id, date.today())
+opening = {s.module.id: s for s in module_schedule} if cohort and cohort.track_id == track_id else {}
 
 st.title(outline.track.title)
 st.progress(outline.done_count / max(outline.total, 1),
@@ -31,6 +37,10 @@ with st.expander("About this track", expanded=outline.done_count == 0):
 for module in outline.modules:
     with st.container(border=True):
         st.subheader(f"{module.title}  ·  {module.done_count}/{module.total}")
+        when = opening.get(module.id)
+        if when is not None:
+            due = f" · due {when.due_at:%d %b %Y}" if when.due_at else ""
+            st.caption(("🔒 opens " if not when.is_open else "opened ") + f"{when.opens_on:%d %b %Y}{due}")
         if module.summary:
             st.caption(module.summary)
         for item in module.items:

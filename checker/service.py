@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -19,8 +20,19 @@ from checker.intake import inspect_code
 from checker.queue import QueueBackend
 from courseware.spec import ContentBank
 from db import submissions
+from db.models import utcnow
 
 FINAL_STATUSES = ("passed", "failed", "error")
+
+
+class PacingRules(Protocol):
+    """Cohort pacing as the service needs it (``portal.pacing.PacingPolicy`` implements it)."""
+
+    def lock_reason(self, session: Session, user_id: int, exercise_id: str, now: datetime) -> str | None:
+        """Why the exercise is not open for this learner yet, or None."""
+
+    def late_minutes(self, session: Session, user_id: int, exercise_id: str, now: datetime) -> int | None:
+        """Minutes past the learner's due date, or None when on time."""
 
 
 class SubmitError(ValueError):
@@ -53,6 +65,8 @@ class VerdictView:
     artifacts: list[dict[str, Any]] = field(default_factory=list)
     output: str | None = None
     """pytest's console output; only for *Run* (public tests), whose output reveals nothing hidden."""
+    late_minutes: int | None = None
+    """Minutes past the due date when submitted (recorded, never refused)."""
 
     @property
     def final(self) -> bool:
@@ -64,11 +78,12 @@ class GradingService:
     """Accepts submissions and reports verdicts; access is limited to the submitting learner."""
 
     def __init__(self, sessions: sessionmaker[Session], bank: ContentBank, backend: QueueBackend,
-                 max_code_bytes: int = 64 * 1024) -> None:
+                 max_code_bytes: int = 64 * 1024, policy: "PacingRules | None" = None) -> None:
         self.sessions = sessions
         self.bank = bank
         self.backend = backend
         self.max_code_bytes = max_code_bytes
+        self.policy = policy
 
     def submit(self, *, user_id: int, exercise_id: str, code: str | bytes, mode: str) -> SubmitReceipt:
         """Store a submission and queue it (or store why it was rejected). Returns at once."""
@@ -77,10 +92,18 @@ class GradingService:
         if mode not in ("run", "submit"):
             raise SubmitError(f"mode must be 'run' or 'submit', not {mode!r}")
         text, problem = inspect_code(code, self.max_code_bytes)
+        now = utcnow()
         with self.sessions() as session:
+            late = None
+            if self.policy is not None:
+                locked = self.policy.lock_reason(session, user_id, exercise_id, now)
+                if locked:
+                    raise SubmitError(locked)
+                # Late work is accepted and recorded, never refused.
+                late = self.policy.late_minutes(session, user_id, exercise_id, now) if mode == "submit" else None
             sub = submissions.create_submission(
                 session, user_id=user_id, exercise_id=exercise_id, mode=mode, code=text,
-                status="error" if problem else "queued", error_reason=problem,
+                status="error" if problem else "queued", error_reason=problem, late_minutes=late,
             )
             session.commit()
             submission_id = sub.id
@@ -102,7 +125,7 @@ class GradingService:
                 tests=[{"name": t.name, "visibility": t.visibility, "outcome": t.outcome,
                         "message": t.message, "duration_s": t.duration_s} for t in sub.tests],
                 artifacts=[_artifact(a.payload) for a in sub.artifacts],
-                output=sub.output if sub.mode == "run" else None,
+                output=sub.output if sub.mode == "run" else None, late_minutes=sub.late_minutes,
             )
 
 

@@ -22,6 +22,7 @@ from courseware.settings import Settings
 from courseware.spec import ContentBank
 from db.engine import make_engine, session_factory
 from db.migrate import upgrade
+from portal.pacing import PacingPolicy
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +57,7 @@ def build_context(settings: Settings, *, recover: bool = True) -> AppContext:
     bank = load_bank(settings.content_dir)
     checker = make_grading_engine(settings)
     backend = LocalPool(JobContext(bank, checker, sessions), workers=settings.checker_workers)
-    grading = GradingService(sessions, bank, backend, settings.max_code_bytes)
+    grading = GradingService(sessions, bank, backend, settings.max_code_bytes, policy=PacingPolicy(bank))
     recovered = backend.recover() if recover else []
     if recovered:
         log.info("re-queued %d unfinished submission(s)", len(recovered))

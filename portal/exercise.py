@@ -6,7 +6,10 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session, sessionmaker
 
 from courseware.spec import ExerciseSpec
+from sqlalchemy import func, select
+
 from db import drafts, progress, submissions
+from db.models import HintUse
 
 
 def prompt_body(spec: ExerciseSpec) -> str:
@@ -31,6 +34,25 @@ def save_code(sessions: sessionmaker[Session], user_id: int, exercise_id: str, c
         drafts.save_draft(session, user_id, exercise_id, code)
         session.commit()
     return True
+
+
+def hints_revealed(sessions: sessionmaker[Session], user_id: int, exercise_id: str) -> int:
+    """How many of the exercise's tiered hints the learner has revealed."""
+    with sessions() as session:
+        return session.scalar(select(func.count()).select_from(HintUse).where(
+            HintUse.user_id == user_id, HintUse.exercise_id == exercise_id)) or 0
+
+
+def reveal_hint(sessions: sessionmaker[Session], user_id: int, spec: ExerciseSpec) -> int:
+    """Reveal the next hint (logged for the lead); returns how many are now revealed."""
+    with sessions() as session:
+        shown = session.scalar(select(func.count()).select_from(HintUse).where(
+            HintUse.user_id == user_id, HintUse.exercise_id == spec.id)) or 0
+        if shown < len(spec.hints):
+            session.add(HintUse(user_id=user_id, exercise_id=spec.id, hint_index=shown))
+            session.commit()
+            shown += 1
+    return shown
 
 
 def has_passed(sessions: sessionmaker[Session], user_id: int, exercise_id: str) -> bool:

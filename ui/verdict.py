@@ -20,6 +20,8 @@ def render_verdict(view: VerdictView) -> None:
     summary = f"{label}: **{view.status}** — {passed}/{len(view.tests)} tests passed"
     if view.mode == "submit" and view.score is not None:
         summary += f", score {view.score:g}/{view.points}"
+    if view.late_minutes:
+        summary += f" · submitted {view.late_minutes} min late (recorded)"
     {"passed": st.success, "failed": st.warning, "error": st.error}[view.status](summary)
     if view.error_reason:
         st.error(view.error_reason)

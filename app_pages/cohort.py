@@ -1,0 +1,131 @@
+"""The lead's cohort dashboard: heatmap, completion against the schedule, hardest exercises,
+stuck learners, due dates and extensions, a learner drill-down and the gradebook."""
+from datetime import date
+
+import altair as alt
+import streamlit as st
+
+from portal.access import AccessDenied
+from portal.cohorts import cohort_choices, deadlines, grant_extension, set_deadline
+from portal.dashboard import cohort_dashboard
+from portal.drilldown import attempts, diff, hint_uses
+from portal.gradebook import gradebook_csv
+from ui.session import get_context, require_user
+
+ctx = get_context()
+user = require_user()
+cohorts = cohort_choices(ctx.sessions, user)
+if not cohorts:
+    st.info("You do not lead any cohort yet. An admin can create one and make you its lead.")
+    st.stop()
+cohort_id = st.selectbox("Cohort", list(cohorts), format_func=cohorts.get, key="lead_cohort")
+try:
+    data = cohort_dashboard(ctx.sessions, ctx.bank, user, cohort_id, today=date.today())
+except AccessDenied as exc:
+    st.error(str(exc))
+    st.stop()
+
+st.title(f"{data.cohort_name}")
+track = ctx.bank.tracks.get(data.track_id)
+st.caption(f"{track.title if track else data.track_id} · started {data.start_date:%d %b %Y} · "
+           f"{len(data.learners)} learners · {len(data.exercises)} exercises")
+st.download_button("⬇ Gradebook (CSV)", gradebook_csv(ctx.sessions, ctx.bank, user, cohort_id),
+                   file_name=f"gradebook-{data.cohort_name}.csv", mime="text/csv", key="gradebook")
+
+st.subheader("Best score per learner and exercise")
+titles = dict(data.exercises)
+cells = [{"learner": l.username, "exercise": titles[e], "exercise_id": e,
+          "best": data.best.get((l.id, e)), "attempts": data.attempts.get((l.id, e), 0)}
+         for l in data.learners for e, _ in data.exercises]
+pick = alt.selection_point(fields=["learner", "exercise_id"], name="cell")
+heatmap = alt.Chart(alt.Data(values=cells)).mark_rect().encode(
+    x=alt.X("exercise:N", sort=[t for _, t in data.exercises], title=None),
+    y=alt.Y("learner:N", title=None),
+    color=alt.Color("best:Q", scale=alt.Scale(scheme="greens"), title="best score"),
+    tooltip=["learner:N", "exercise:N", "best:Q", "attempts:Q"],
+).add_params(pick).properties(height=max(200, 18 * len(data.learners)))
+event = st.altair_chart(heatmap, on_select="rerun", key="heatmap", width="stretch")
+chosen = (event.get("selection", {}).get("cell") or [None])[0] if isinstance(event, dict) else None
+if chosen:
+    by_name = {l.username: l.id for l in data.learners}
+    st.session_state["drill_learner"] = by_name.get(chosen.get("learner"))
+    st.session_state["drill_exercise"] = chosen.get("exercise_id")
+
+st.subheader("Completion by module, against the schedule")
+if data.completion:
+    chart = alt.Chart(alt.Data(values=data.completion)).mark_line(point=True).encode(
+        x=alt.X("week:O"), y=alt.Y("percent:Q", title="% of learners done", scale=alt.Scale(domain=[0, 100])),
+        color="module:N", strokeDash=alt.StrokeDash("series:N", title=None))
+    st.altair_chart(chart, width="stretch")
+
+left, right = st.columns(2)
+with left:
+    st.subheader("Hardest exercises")
+    for h in data.hardest:
+        with st.expander(f"{h.title} — {h.passed}/{h.attempted} passed, {h.failed_attempts} failed attempts"):
+            if h.failing_hidden_tests:
+                st.markdown("**Hidden tests that fail most**")
+                st.dataframe([{"test": n, "failures": c} for n, c in h.failing_hidden_tests], hide_index=True)
+            if h.error_classes:
+                st.markdown("**Why submissions fail**")
+                st.bar_chart({k: c for k, c in h.error_classes}, horizontal=True)
+with right:
+    st.subheader("Stuck learners")
+    if data.stuck:
+        st.dataframe([{"learner": s.username, "reason": s.reason} for s in data.stuck], hide_index=True,
+                     key="stuck_table")
+    else:
+        st.caption("Nobody is stuck right now.")
+
+st.subheader("Due dates and extensions")
+items = ([(m.id, f"module: {m.title}") for m in track.modules] if track else []) + \
+        [(e, f"exercise: {t}") for e, t in data.exercises]
+labels = dict(items)
+with st.form("deadline"):
+    item = st.selectbox("Module or exercise", [i for i, _ in items], format_func=labels.get, key="deadline_item")
+    due = st.date_input("Due on (end of day, UTC)", key="deadline_date")
+    if st.form_submit_button("Set due date"):
+        set_deadline(ctx.sessions, user, cohort_id, item, due)
+        st.success(f"Due date set: {labels[item]} on {due:%d %b %Y}.")
+current = deadlines(ctx.sessions, user, cohort_id)
+if current:
+    st.dataframe([{"item": labels.get(k, k), "due": v} for k, v in current.items()], hide_index=True)
+with st.form("extension"):
+    learner_names = {l.id: l.username for l in data.learners}
+    who = st.selectbox("Learner", list(learner_names), format_func=learner_names.get, key="ext_learner")
+    what = st.selectbox("Module or exercise", [i for i, _ in items], format_func=labels.get, key="ext_item")
+    until = st.date_input("New due date", key="ext_date")
+    if st.form_submit_button("Grant extension") and who is not None:
+        grant_extension(ctx.sessions, user, cohort_id, who, what, until)
+        st.success(f"Extension granted to {learner_names[who]} for {labels[what]} until {until:%d %b %Y}.")
+
+st.subheader("Learner drill-down")
+learner_ids = [l.id for l in data.learners]
+names = {l.id: f"{l.username} ({l.name})" for l in data.learners}
+if learner_ids:
+    if st.session_state.get("drill_learner") not in learner_ids:
+        st.session_state["drill_learner"] = learner_ids[0]
+    learner_id = st.selectbox("Learner", learner_ids, format_func=names.get, key="drill_learner")
+    options = [""] + [e for e, _ in data.exercises]
+    if st.session_state.get("drill_exercise") not in options:
+        st.session_state["drill_exercise"] = ""
+    exercise_id = st.selectbox("Exercise", options, format_func=lambda e: titles.get(e, "all exercises"),
+                               key="drill_exercise")
+    history = attempts(ctx.sessions, user, learner_id, exercise_id or None)
+    st.dataframe([{"id": a.id, "exercise": a.exercise_id, "mode": a.mode, "status": a.status, "score": a.score,
+                   "when (UTC)": a.created_at.strftime("%Y-%m-%d %H:%M"), "minutes late": a.late_minutes,
+                   "why": a.error_class} for a in history], hide_index=True, key="drill_attempts")
+    if history:
+        by_id = {a.id: a for a in history}
+        shown = st.selectbox("Show the code of attempt", list(by_id), key="drill_code")
+        st.code(by_id[shown].code, language="python")
+        if len(history) > 1:
+            a, b = st.columns(2)
+            older = a.selectbox("Diff from", list(by_id), index=1, key="diff_from")
+            newer = b.selectbox("to", list(by_id), index=0, key="diff_to")
+            st.code(diff(by_id[older], by_id[newer]) or "(identical)", language="diff")
+    hints = hint_uses(ctx.sessions, user, learner_id)
+    st.caption(f"Hints revealed: {len(hints)}")
+    if hints:
+        st.dataframe([{"exercise": e, "hint": n, "when (UTC)": t.strftime("%Y-%m-%d %H:%M")} for e, n, t in hints],
+                     hide_index=True)

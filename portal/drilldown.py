@@ -1,0 +1,56 @@
+"""One learner's work in detail, for their lead: every attempt, a diff of two, hint use."""
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from db.models import HintUse, Submission
+from portal.access import require_learner
+from portal.auth import CurrentUser
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One submission as the lead sees it."""
+
+    id: int
+    exercise_id: str
+    mode: str
+    status: str
+    score: float | None
+    created_at: datetime
+    late_minutes: int | None
+    error_class: str | None
+    code: str
+
+
+def attempts(sessions: sessionmaker[Session], viewer: CurrentUser, learner_id: int,
+             exercise_id: str | None = None, limit: int = 200) -> list[Attempt]:
+    """The learner's attempts, newest first; ``AccessDenied`` unless the viewer may see them."""
+    with sessions() as session:
+        require_learner(session, viewer, learner_id)
+        query = select(Submission).where(Submission.user_id == learner_id)
+        if exercise_id:
+            query = query.where(Submission.exercise_id == exercise_id)
+        rows = session.scalars(query.order_by(Submission.id.desc()).limit(limit))
+        return [Attempt(s.id, s.exercise_id, s.mode, s.status, s.score, s.created_at, s.late_minutes,
+                        s.error_class, s.code) for s in rows]
+
+
+def diff(older: Attempt, newer: Attempt) -> str:
+    """A unified diff of two attempts' code."""
+    return "".join(difflib.unified_diff(
+        older.code.splitlines(keepends=True), newer.code.splitlines(keepends=True),
+        fromfile=f"attempt {older.id} ({older.status})", tofile=f"attempt {newer.id} ({newer.status})"))
+
+
+def hint_uses(sessions: sessionmaker[Session], viewer: CurrentUser, learner_id: int) -> list[tuple[str, int, datetime]]:
+    """(exercise, hint number from 1, when) for every hint the learner revealed."""
+    with sessions() as session:
+        require_learner(session, viewer, learner_id)
+        return [(h.exercise_id, h.hint_index + 1, h.shown_at) for h in session.scalars(
+            select(HintUse).where(HintUse.user_id == learner_id).order_by(HintUse.shown_at))]
