@@ -1,6 +1,7 @@
 """Shared fixtures: settings on a temp data folder, a temp content tree, a running platform."""
 from __future__ import annotations
 
+import os
 import shutil
 import textwrap
 from pathlib import Path
@@ -11,9 +12,11 @@ from courseware.corpus import corpus_file
 from courseware.settings import PROJECT_ROOT, Settings
 
 SHARED_CORPUS = PROJECT_ROOT.parent / "shared" / "data" / "tinyshakespeare.txt"
+# The repository's content, unless COURSE_CONTENT_DIR points the suite at another tree.
+CONTENT = Path(os.environ.get("COURSE_CONTENT_DIR") or PROJECT_ROOT)
 
 
-def make_settings(data_dir: Path, content_dir: Path = PROJECT_ROOT, **env: str) -> Settings:
+def make_settings(data_dir: Path, content_dir: Path = CONTENT, **env: str) -> Settings:
     """Settings for a test: its own data folder (SQLite file inside), real sandbox."""
     values = {"COURSE_DATA_DIR": str(data_dir), "COURSE_CONTENT_DIR": str(content_dir), **env}
     return Settings.from_env(values)
