@@ -6,18 +6,12 @@ from checker.service import SubmitError
 from portal.exercise import (attempts, earned_solution, hints_revealed, load_code, prompt_body, reveal_hint,
                              save_code)
 from ui.corpus import corpus_panel
-from ui.session import get_context, require_user
+from ui.session import get_context, pick_from_query, require_user
 from ui.verdict import render_verdict
 
 ctx = get_context()
 user = require_user()
-exercises = ctx.bank.exercises
-exercise_id = st.query_params.get("id")
-if exercise_id not in exercises:
-    if exercise_id:
-        st.warning(f"There is no exercise {exercise_id!r}; pick one below.")
-    exercise_id = st.selectbox("Exercise", sorted(exercises), format_func=lambda i: exercises[i].title)
-spec = exercises[exercise_id]
+spec = ctx.bank.exercises[pick_from_query(ctx.bank.exercises, "exercise", lambda item: item.title)]
 SUB_KEY, SAVED_KEY = f"submission:{spec.id}", f"saved:{spec.id}"
 # Tests (AppTest) cannot type into the editor component; they put the code here instead.
 SEAM_KEY = f"code_seam:{spec.id}"

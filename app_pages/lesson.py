@@ -2,17 +2,11 @@
 import streamlit as st
 
 from portal.catalog import mark_lesson_read
-from ui.session import get_context, require_user
+from ui.session import get_context, pick_from_query, require_user
 
 ctx = get_context()
 user = require_user()
-lessons = ctx.bank.lessons
-lesson_id = st.query_params.get("id")
-if lesson_id not in lessons:
-    if lesson_id:
-        st.warning(f"There is no lesson {lesson_id!r}; pick one below.")
-    lesson_id = st.selectbox("Lesson", sorted(lessons), format_func=lambda i: lessons[i].title)
-lesson = lessons[lesson_id]
+lesson = ctx.bank.lessons[pick_from_query(ctx.bank.lessons, "lesson", lambda item: item.title)]
 
 st.title(lesson.title)
 st.caption(f"About {lesson.minutes} minutes")

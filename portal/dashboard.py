@@ -84,17 +84,35 @@ def _learners(session: Session, cohort_id: int) -> list[LearnerRow]:
     return [LearnerRow(*row) for row in rows]
 
 
+@dataclass(frozen=True)
+class CohortScope:
+    """A cohort with what every lead view needs from it."""
+
+    cohort: Cohort
+    exercise_ids: list[str]
+    """The track's written exercises, in order."""
+    learners: list[LearnerRow]
+    members: object
+    """A scalar subquery of the cohort's learner ids, for ``IN (...)`` filters."""
+
+
+def cohort_scope(session: Session, bank: ContentBank, viewer: CurrentUser, cohort_id: int) -> CohortScope:
+    """Check the viewer may see the cohort, then load it; ``AccessDenied`` otherwise."""
+    require_cohort(session, viewer, cohort_id)
+    cohort = session.get(Cohort, cohort_id)
+    track = bank.tracks.get(cohort.track_id)
+    members = select(CohortMember.user_id).where(CohortMember.cohort_id == cohort_id,
+                                                 CohortMember.role == "learner").scalar_subquery()
+    return CohortScope(cohort, track.exercise_ids() if track else [], _learners(session, cohort_id), members)
+
+
 def cohort_dashboard(sessions: sessionmaker[Session], bank: ContentBank, viewer: CurrentUser, cohort_id: int, *,
                      today: date, stuck_attempts: int = 3, idle_days: int = 7, hardest: int = 5) -> Dashboard:
     """The dashboard of one cohort; ``AccessDenied`` unless the viewer leads it (or is an admin)."""
     with sessions() as session:
-        require_cohort(session, viewer, cohort_id)
-        cohort = session.get(Cohort, cohort_id)
+        scope = cohort_scope(session, bank, viewer, cohort_id)
+        cohort, exercise_ids, learners, members = scope.cohort, scope.exercise_ids, scope.learners, scope.members
         track = bank.tracks.get(cohort.track_id)
-        exercise_ids = track.exercise_ids() if track else []
-        learners = _learners(session, cohort_id)
-        members = select(CohortMember.user_id).where(CohortMember.cohort_id == cohort_id,
-                                                     CohortMember.role == "learner").scalar_subquery()
         progress = session.execute(
             select(ExerciseProgress.user_id, ExerciseProgress.exercise_id, ExerciseProgress.best_score,
                    ExerciseProgress.attempts, ExerciseProgress.passed_at, ExerciseProgress.last_submission_at)

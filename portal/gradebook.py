@@ -13,23 +13,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from courseware.spec import ContentBank
-from db.models import Cohort, CohortMember, ExerciseProgress, Submission
-from portal.access import require_cohort
+from db.models import ExerciseProgress, Submission
 from portal.auth import CurrentUser
-from portal.dashboard import _learners
+from portal.dashboard import cohort_scope
 
 
 def gradebook_rows(sessions: sessionmaker[Session], bank: ContentBank, viewer: CurrentUser,
                    cohort_id: int) -> list[list[object]]:
     """Header row then one row per learner; ``AccessDenied`` unless the viewer leads the cohort."""
     with sessions() as session:
-        require_cohort(session, viewer, cohort_id)
-        cohort = session.get(Cohort, cohort_id)
-        track = bank.tracks.get(cohort.track_id)
-        exercise_ids = track.exercise_ids() if track else []
-        learners = _learners(session, cohort_id)
-        members = select(CohortMember.user_id).where(CohortMember.cohort_id == cohort_id,
-                                                     CohortMember.role == "learner").scalar_subquery()
+        scope = cohort_scope(session, bank, viewer, cohort_id)
+        exercise_ids, learners, members = scope.exercise_ids, scope.learners, scope.members
         progress = {(p.user_id, p.exercise_id): p for p in session.scalars(
             select(ExerciseProgress).where(ExerciseProgress.user_id.in_(members),
                                            ExerciseProgress.exercise_id.in_(exercise_ids)))}

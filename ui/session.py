@@ -28,3 +28,13 @@ def require_user() -> CurrentUser:
         st.warning("Please log in first.")
         st.stop()
     return user
+
+
+def pick_from_query(items: dict, kind: str, title) -> str:
+    """The id in ``?id=``, or one the user picks when it is missing or unknown."""
+    chosen = st.query_params.get("id")
+    if chosen in items:
+        return chosen
+    if chosen:
+        st.warning(f"There is no {kind} {chosen!r}; pick one below.")
+    return st.selectbox(kind.capitalize(), sorted(items), format_func=lambda i: title(items[i]))
