@@ -1,0 +1,128 @@
+"""Admin: accounts (add, import CSV, reset password, activate, role) and cohorts (create, move learners).
+
+Each action calls one ``portal.admin`` function. A success is kept in the session and the page
+reruns, so the tables show the change and a new password is shown exactly once.
+"""
+from collections.abc import Callable
+from datetime import date
+
+import streamlit as st
+
+from db.models import PACINGS, USER_ROLES
+from db.users import UserError
+from portal import admin
+from portal.access import AccessDenied
+from ui.session import get_context, require_user
+
+FLASH_KEY = "admin_flash"
+NO_COHORT = "(no cohort)"
+
+ctx = get_context()
+user = require_user()
+if user.role != "admin":
+    st.error("Only an admin can open this page; ask an admin if you need an account changed.")
+    st.stop()
+
+
+def act(action: Callable[[], object], message: Callable[[object], str]) -> None:
+    """Run one admin action: on success remember the message and rerun; on failure show why."""
+    try:
+        result = action()
+    except (admin.AdminError, UserError, AccessDenied) as exc:
+        st.error(str(exc))
+        return
+    # New accounts are listed with their passwords under the message, once.
+    created = [result] if isinstance(result, admin.CreatedUser) else getattr(result, "created", None)
+    st.session_state[FLASH_KEY] = (message(result), created)
+    st.rerun()
+
+
+def created_table(created: list[admin.CreatedUser]) -> None:
+    """New accounts with the passwords to hand over (generated ones; chosen ones are not shown)."""
+    st.dataframe([{"username": c.username, "name": c.name, "role": c.role, "cohort": c.cohort or "",
+                   "password": c.password or "(as given)"} for c in created], hide_index=True)
+
+
+st.title("Admin")
+if (flash := st.session_state.pop(FLASH_KEY, None)) is not None:
+    text, created = flash
+    st.success(text)
+    if created:
+        created_table(created)
+        st.caption("Passwords are shown only now: copy them before you leave this page.")
+
+users = admin.list_users(ctx.sessions, user)
+cohorts = admin.list_cohorts(ctx.sessions, user)
+usernames = [u.username for u in users]
+cohort_names = [c.name for c in cohorts]
+users_tab, cohorts_tab = st.tabs(["Users", "Cohorts"])
+
+with users_tab:
+    st.dataframe([{"username": u.username, "name": u.name, "role": u.role, "active": u.active,
+                   "cohorts": ", ".join(u.cohorts)} for u in users], hide_index=True)
+    with st.form("admin_add_user"):
+        st.subheader("Add a user")
+        new_username = st.text_input("Username or e-mail", key="admin_new_username")
+        new_name = st.text_input("Name", key="admin_new_name")
+        new_role = st.selectbox("Role", USER_ROLES, key="admin_new_role")
+        new_cohort = st.selectbox("Cohort", [NO_COHORT, *cohort_names], key="admin_new_cohort")
+        new_password = st.text_input("Password (leave empty to generate one)", type="password",
+                                     key="admin_new_password")
+        if st.form_submit_button("Add user", key="admin_add"):
+            act(lambda: admin.create_user(ctx.sessions, user, username=new_username, name=new_name,
+                                          role=new_role, password=new_password or None,
+                                          cohort=None if new_cohort == NO_COHORT else new_cohort),
+                lambda made: f"Account {made.username!r} created.")
+    st.subheader("Import users from a CSV file")
+    st.caption("Columns: name, username (or email), role (learner, lead, admin), cohort, password. "
+               "Either every row is created or none is.")
+    upload = st.file_uploader("CSV file", type=["csv", "txt"], key="admin_csv")
+    pasted = st.text_area("…or paste CSV", key="admin_csv_text", placeholder="name,email,role,cohort")
+    if st.button("Import", key="admin_import"):
+        try:
+            text = upload.getvalue().decode("utf-8") if upload is not None else pasted
+        except UnicodeDecodeError:
+            st.error("The file is not UTF-8 text; save it as 'CSV UTF-8' and upload it again.")
+        else:
+            report = admin.import_users_csv(ctx.sessions, user, text)
+            if report.ok:
+                act(lambda: report, lambda r: f"{len(r.created)} account(s) created.")
+            else:
+                st.error("Nothing was created. Fix these lines and import again:\n\n"
+                         + "\n".join(f"- {p}" for p in report.problems))
+    st.subheader("Manage an account")
+    picked = st.selectbox("Account", usernames, key="admin_pick_user")
+    reset_col, off_col, on_col = st.columns(3)
+    if reset_col.button("Reset password", key="admin_reset"):
+        act(lambda: admin.reset_password(ctx.sessions, user, picked),
+            lambda password: f"New password for {picked!r}: {password} (shown once; hand it over now)")
+    if off_col.button("Deactivate", key="admin_deactivate"):
+        act(lambda: admin.set_active(ctx.sessions, user, picked, False), lambda _: f"{picked!r} deactivated.")
+    if on_col.button("Activate", key="admin_activate"):
+        act(lambda: admin.set_active(ctx.sessions, user, picked, True), lambda _: f"{picked!r} activated.")
+    role = st.selectbox("Role", USER_ROLES, key="admin_role_new")
+    if st.button("Change role", key="admin_set_role"):
+        act(lambda: admin.set_role(ctx.sessions, user, picked, role), lambda _: f"{picked!r} is now a {role}.")
+
+with cohorts_tab:
+    st.dataframe([{"name": c.name, "track": c.track_id, "start": c.start_date, "pacing": c.pacing,
+                   "leads": ", ".join(c.leads), "learners": c.learners} for c in cohorts], hide_index=True)
+    titles = {t.id: t.title for t in ctx.bank.tracks.values()}
+    with st.form("admin_new_cohort"):
+        st.subheader("Create a cohort")
+        cohort_name = st.text_input("Name", key="admin_cohort_name", placeholder="Spring 2026")
+        track_id = st.selectbox("Track", list(titles), format_func=titles.get, key="admin_cohort_track")
+        start = st.date_input("Start date", value=date.today(), key="admin_cohort_start")
+        pacing = st.selectbox("Pacing", PACINGS, key="admin_cohort_pacing",
+                              help="weekly: one module opens per week; all-open: everything at once")
+        leads = st.multiselect("Leads", [u.username for u in users if u.role != "learner"], key="admin_cohort_leads")
+        if st.form_submit_button("Create cohort", key="admin_create_cohort"):
+            act(lambda: admin.create_cohort(ctx.sessions, user, name=cohort_name, track_id=track_id,
+                                            start_date=start, pacing=pacing, leads=leads, known_tracks=titles),
+                lambda _: f"Cohort {cohort_name.strip()!r} created.")
+    st.subheader("Move a learner")
+    mover = st.selectbox("Learner", [u.username for u in users if u.role == "learner"], key="admin_move_user")
+    target = st.selectbox("To cohort", [*cohort_names, NO_COHORT], key="admin_move_cohort")
+    if st.button("Move", key="admin_move", disabled=mover is None):
+        act(lambda: admin.move_learner(ctx.sessions, user, mover, None if target == NO_COHORT else target),
+            lambda _: f"{mover!r} moved to {target}.")

@@ -1,0 +1,194 @@
+"""Command line for admins: accounts and cohorts, on the database the settings name.
+
+    python -m portal users import people.csv          # all or nothing; prints generated passwords
+    python -m portal users add ada --name "Ada Lovelace" --role learner [--cohort "Spring 2026"] [--password P]
+    python -m portal users reset-password ada [--password P]
+    python -m portal users deactivate ada              # and `activate` to undo
+    python -m portal users set-role ada lead
+    python -m portal users list
+    python -m portal cohorts create "Spring 2026" --track transformers --start 2026-03-02 \\
+        [--pacing weekly|all-open] [--lead grace ...]
+    python -m portal cohorts move ada "Spring 2026"
+    python -m portal cohorts list
+
+It acts as a built-in admin (whoever can run it can read the database file anyway). Errors are
+one line on stderr and exit status 1.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from courseware.loader import ContentError, load_bank
+from courseware.settings import SettingsError, get_settings
+from db.engine import make_engine, session_factory
+from db.migrate import upgrade
+from db.models import PACINGS, USER_ROLES
+from db.users import UserError
+from portal import admin
+from portal.access import AccessDenied
+from portal.auth import CurrentUser
+
+CLI_ADMIN = CurrentUser(id=0, username="cli", display_name="command line", role="admin")
+"""The viewer the CLI acts as; id 0 matches no account, so it can deactivate anyone."""
+
+Sessions = sessionmaker[Session]
+
+
+def print_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+    """Print rows under headers in columns at least two spaces apart."""
+    cells = [[str(h) for h in headers]] + [["" if v is None else str(v) for v in r] for r in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    for row in cells:
+        print("  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip())
+
+
+def _print_created(created: Sequence[admin.CreatedUser]) -> None:
+    print_table(["username", "name", "role", "cohort", "password"],
+                [(c.username, c.name, c.role, c.cohort or "-", c.password or "(as given)") for c in created])
+
+
+def _users_import(sessions: Sessions, args: argparse.Namespace) -> int:
+    try:
+        text = Path(args.file).read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise admin.AdminError(f"{args.file} is not UTF-8 text; save it as 'CSV UTF-8' and try again") from None
+    report = admin.import_users_csv(sessions, CLI_ADMIN, text)
+    if not report.ok:
+        print(f"error: {args.file}: nothing was created; fix these lines and import again:", file=sys.stderr)
+        for problem in report.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    _print_created(report.created)
+    print(f"{len(report.created)} account(s) created; hand each person their password.")
+    return 0
+
+
+def _users_add(sessions: Sessions, args: argparse.Namespace) -> int:
+    _print_created([admin.create_user(sessions, CLI_ADMIN, username=args.username, name=args.name,
+                                      role=args.role, password=args.password, cohort=args.cohort)])
+    return 0
+
+
+def _users_reset(sessions: Sessions, args: argparse.Namespace) -> int:
+    password = admin.reset_password(sessions, CLI_ADMIN, args.username, args.password)
+    print_table(["username", "password"], [(args.username.strip().lower(), password)])
+    return 0
+
+
+def _users_active(active: bool) -> Callable[[Sessions, argparse.Namespace], int]:
+    def run(sessions: Sessions, args: argparse.Namespace) -> int:
+        admin.set_active(sessions, CLI_ADMIN, args.username, active)
+        print(f"{args.username}: {'activated' if active else 'deactivated'}")
+        return 0
+    return run
+
+
+def _users_set_role(sessions: Sessions, args: argparse.Namespace) -> int:
+    admin.set_role(sessions, CLI_ADMIN, args.username, args.role)
+    print(f"{args.username}: role is now {args.role}")
+    return 0
+
+
+def _users_list(sessions: Sessions, args: argparse.Namespace) -> int:
+    print_table(["username", "name", "role", "active", "cohorts"],
+                [(u.username, u.name, u.role, "yes" if u.active else "no", ", ".join(u.cohorts) or "-")
+                 for u in admin.list_users(sessions, CLI_ADMIN)])
+    return 0
+
+
+def _cohorts_create(sessions: Sessions, args: argparse.Namespace) -> int:
+    try:
+        start = date.fromisoformat(args.start)
+    except ValueError:
+        raise admin.AdminError(f"start date {args.start!r} is not a date; use YYYY-MM-DD") from None
+    tracks = load_bank(get_settings().content_dir).tracks
+    cohort_id = admin.create_cohort(sessions, CLI_ADMIN, name=args.name, track_id=args.track, start_date=start,
+                                    pacing=args.pacing, leads=args.lead, known_tracks=tracks)
+    print(f"cohort {args.name!r} created (id {cohort_id}), track {args.track}, starts {start:%A %d %B %Y}")
+    return 0
+
+
+def _cohorts_move(sessions: Sessions, args: argparse.Namespace) -> int:
+    admin.move_learner(sessions, CLI_ADMIN, args.username, args.cohort)
+    print(f"{args.username}: now learns in {args.cohort}")
+    return 0
+
+
+def _cohorts_list(sessions: Sessions, args: argparse.Namespace) -> int:
+    print_table(["id", "name", "track", "start", "pacing", "leads", "learners"],
+                [(c.id, c.name, c.track_id, c.start_date.isoformat(), c.pacing, ", ".join(c.leads) or "-",
+                  c.learners) for c in admin.list_cohorts(sessions, CLI_ADMIN)])
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (each leaf command stores its handler as ``func``)."""
+    parser = argparse.ArgumentParser(prog="python -m portal", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    groups = parser.add_subparsers(dest="group", required=True)
+    u = groups.add_parser("users", help="add, import, reset and deactivate accounts").add_subparsers(
+        dest="action", required=True)
+    p = u.add_parser("import", help="create every account in a CSV file (all or nothing)")
+    p.add_argument("file")
+    p.set_defaults(func=_users_import)
+    p = u.add_parser("add", help="create one account")
+    p.add_argument("username")
+    p.add_argument("--name", required=True)
+    p.add_argument("--role", choices=USER_ROLES, default="learner")
+    p.add_argument("--cohort", help="cohort name to join")
+    p.add_argument("--password", help="default: generate a temporary one")
+    p.set_defaults(func=_users_add)
+    p = u.add_parser("reset-password", help="set a new (generated) password")
+    p.add_argument("username")
+    p.add_argument("--password", help="default: generate a temporary one")
+    p.set_defaults(func=_users_reset)
+    for action, active in (("deactivate", False), ("activate", True)):
+        p = u.add_parser(action, help=f"{action} an account (its work stays)")
+        p.add_argument("username")
+        p.set_defaults(func=_users_active(active))
+    p = u.add_parser("set-role", help="make an account a learner, lead or admin")
+    p.add_argument("username")
+    p.add_argument("role", choices=USER_ROLES)
+    p.set_defaults(func=_users_set_role)
+    u.add_parser("list", help="every account").set_defaults(func=_users_list)
+    c = groups.add_parser("cohorts", help="create and list cohorts").add_subparsers(dest="action", required=True)
+    p = c.add_parser("create", help="create a cohort of a track")
+    p.add_argument("name")
+    p.add_argument("--track", required=True)
+    p.add_argument("--start", required=True, help="YYYY-MM-DD")
+    p.add_argument("--pacing", choices=PACINGS, default="weekly")
+    p.add_argument("--lead", action="append", default=[], help="username of a lead (repeatable)")
+    p.set_defaults(func=_cohorts_create)
+    p = c.add_parser("move", help="put a learner in a cohort (leaving their previous one)")
+    p.add_argument("username")
+    p.add_argument("cohort")
+    p.set_defaults(func=_cohorts_move)
+    c.add_parser("list", help="every cohort").set_defaults(func=_cohorts_list)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    engine = None
+    try:
+        engine = make_engine(get_settings().sqlalchemy_url)
+        upgrade(engine)  # a fresh install can add its accounts before the app first starts
+        return args.func(session_factory(engine), args)
+    except (admin.AdminError, UserError, AccessDenied, ContentError, SettingsError, OSError) as exc:
+        message = " ".join(str(exc).split())  # one line, even for multi-line content errors
+        print(f"error: {message}", file=sys.stderr)
+        return 1
+    finally:
+        if engine is not None:
+            engine.dispose()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
