@@ -55,6 +55,8 @@ class CheckResult:
     output: str = ""
     """pytest's console output, truncated to the exercise's output limit."""
     duration_s: float = 0.0
+    cpu_s: float | None = None
+    """CPU seconds the test process used (user + system), where the engine measures it."""
 
     @property
     def passed_count(self) -> int:

@@ -299,7 +299,7 @@ class WarmChecker:
                                           "the run was not trusted.", output, duration, tuple(tests))
         return CheckResult(status="passed" if all_passed else "failed", tests=tuple(tests),
                            artifacts=tuple(decode_artifacts(answer["artifacts"])), output=output,
-                           duration_s=duration)
+                           duration_s=duration, cpu_s=answer.get("cpu_s"))
 
     def describe(self) -> str:
         """Which protections are active, one per line."""

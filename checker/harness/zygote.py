@@ -299,7 +299,7 @@ def run_job(job: dict, cgroups: dict) -> dict:
         os.killpg(pid, signal.SIGKILL)
     except ProcessLookupError:
         pass
-    _, status = os.waitpid(pid, 0)
+    _, status, usage = os.wait4(pid, 0)
     phases["waited"] = time.monotonic() - start
     phases["kill_rounds"] = kill_uid(job["uid"])
     phases["reaped"] = time.monotonic() - start
@@ -320,6 +320,7 @@ def run_job(job: dict, cgroups: dict) -> dict:
         "memory_limit_hit": read_cgroup(memory_dir, "memory.failcnt") > fail_before,
         "artifacts": read_artifacts(paths["artifacts"]),
         "duration_s": time.monotonic() - start, "phases": phases,
+        "cpu_s": usage.ru_utime + usage.ru_stime,
     }
     shutil.rmtree(paths["root"], ignore_errors=True)
     os.unlink(paths["output"])
