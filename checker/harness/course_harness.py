@@ -60,7 +60,11 @@ def forbidden_uses(names: set[str] | frozenset[str]) -> list[tuple[int, str]]:
         elif isinstance(node, ast.Name) and node.id in names:
             found.append((node.lineno, node.id))
         elif isinstance(node, (ast.ImportFrom, ast.Import)):
-            found += [(node.lineno, f"import {a.name}") for a in node.names if a.name.split(".")[-1] in names]
+            found += [(node.lineno, f"import {a.name}") for a in node.names
+                      if a.name.split(".")[-1] in names or a.name.split(".")[0] in names]
+            module = getattr(node, "module", None) or ""
+            if module and (module.split(".")[0] in names or module.split(".")[-1] in names):
+                found.append((node.lineno, f"from {module} import ..."))
         elif isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in names:
             found.append((node.lineno, repr(node.value)))
     return sorted(set(found))
