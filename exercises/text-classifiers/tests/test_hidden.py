@@ -1,0 +1,95 @@
+"""Hidden tests for the text classifiers: edge cases, run only on *Submit*."""
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from course_harness import assert_tensor_close, get_function
+
+SIGNATURES = {
+    "build_vocab": "build_vocab(sentences: list[str], min_freq: int = 1) -> dict[str, int]",
+    "encode": "encode(sentences: list[str], vocab: dict[str, int]) -> tuple[torch.Tensor, torch.Tensor]",
+    "BagOfEmbeddings": "class BagOfEmbeddings(nn.Module): __init__(vocab_size, embed_dim=32, num_classes=2)",
+    "CNNClassifier": "class CNNClassifier(nn.Module): __init__(vocab_size, embed_dim=32, num_classes=2, "
+                     "num_filters=32, kernel_sizes=(3, 5))",
+}
+SENTENCES = ["the plot was not good", "awful", "what a truly wonderful film from start to finish",
+             "i did not find the cast charming", "so dull"]
+
+
+def fn(name):
+    return get_function(name, SIGNATURES[name])
+
+
+def vocab_and_batch(sentences=SENTENCES):
+    vocab = fn("build_vocab")(SENTENCES)
+    ids, lengths = fn("encode")(sentences, vocab)
+    return vocab, ids, lengths
+
+
+def test_min_freq_drops_rare_words_to_unk():
+    vocab = fn("build_vocab")(["a a b", "a c", "c d"], min_freq=2)
+    assert set(vocab) == {"<pad>", "<unk>", "a", "c"}, (
+        f"build_vocab(..., min_freq=2) should keep only words seen at least twice (a, c) plus <pad> and <unk>, "
+        f"got {sorted(vocab)}.")
+    ids, lengths = fn("encode")(["B a zzz C"], vocab)
+    expected = torch.tensor([[1, vocab["a"], 1, vocab["c"]]])
+    assert_tensor_close(ids, expected, atol=0, rtol=0,
+                        name="encode(['B a zzz C'], vocab) (lowercase first; rare or unseen words become <unk> = 1)")
+
+
+def test_one_word_reviews_work_with_wide_kernels():
+    vocab, ids, lengths = vocab_and_batch(["awful", "so dull"])
+    for name, kwargs in (("BagOfEmbeddings", {}), ("CNNClassifier", {"kernel_sizes": (3, 5, 7)})):
+        torch.manual_seed(0)
+        model = fn(name)(len(vocab), **kwargs).eval()
+        with torch.no_grad():
+            out = model(ids[:1, :1], lengths[:1])        # a batch holding one review of one word
+        assert isinstance(out, torch.Tensor) and tuple(out.shape) == (1, 2), (
+            f"{name}{kwargs or ''} on a single one-word review should give logits of shape (1, 2), got "
+            f"{tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__}. Pad the convolution "
+            "(padding=k // 2) so that reviews shorter than the kernel still produce features.")
+        assert bool(torch.isfinite(out).all()), f"{name} gave NaN/inf logits for a one-word review."
+
+
+def test_constructor_arguments_are_respected():
+    vocab, ids, lengths = vocab_and_batch()
+    for model in (fn("BagOfEmbeddings")(len(vocab), embed_dim=8, num_classes=3),
+                  fn("CNNClassifier")(len(vocab), embed_dim=8, num_classes=3, num_filters=4, kernel_sizes=(3,))):
+        model.eval()
+        with torch.no_grad():
+            out = model(ids, lengths)
+        assert isinstance(out, torch.Tensor) and tuple(out.shape) == (len(SENTENCES), 3), (
+            f"{type(model).__name__}(..., num_classes=3) should give logits of shape ({len(SENTENCES)}, 3), got "
+            f"{tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__}.")
+
+
+def test_a_very_long_neighbour_does_not_change_short_reviews():
+    long_review = " ".join(["the film was quite good and the plot was not dull"] * 4)   # 44 words
+    vocab, ids, lengths = vocab_and_batch(SENTENCES + [long_review])
+    for name in ("BagOfEmbeddings", "CNNClassifier"):
+        torch.manual_seed(0)
+        model = fn(name)(len(vocab)).eval()
+        with torch.no_grad():
+            batched = model(ids, lengths)
+            for i, sentence in enumerate(SENTENCES):
+                alone_ids, alone_len = fn("encode")([sentence], vocab)
+                assert_tensor_close(batched[i], model(alone_ids, alone_len)[0], atol=1e-5,
+                                    name=f"{name}'s logits for {sentence!r} padded to 44 words vs alone")
+
+
+def test_padding_gets_no_gradient():
+    vocab, ids, lengths = vocab_and_batch()
+    for name in ("BagOfEmbeddings", "CNNClassifier"):
+        torch.manual_seed(0)
+        model = fn(name)(len(vocab))
+        tables = [m for m in model.modules() if isinstance(m, (nn.Embedding, nn.EmbeddingBag))]
+        if not tables:
+            raise AssertionError(f"{name} should hold its word vectors in an nn.Embedding (or nn.EmbeddingBag).")
+        model.eval()
+        F.cross_entropy(model(ids, lengths), torch.tensor([0, 0, 1, 0, 0])).backward()
+        grad = tables[0].weight.grad
+        pad_grad = 0.0 if grad is None else float(grad[0].abs().max())
+        assert pad_grad == 0.0, (
+            f"the <pad> row (id 0) of {name}'s embedding received a gradient of size {pad_grad:.3g}: padding "
+            "positions are influencing the output. Mask them out (or use padding_idx=0 and exclude them from "
+            "the mean and the max).")

@@ -1,0 +1,167 @@
+"""Public tests for the text classifiers: run by *Run* and shown to the learner."""
+import math
+import random
+
+import torch
+from torch import nn
+
+from course_harness import artifacts, assert_tensor_close, get_function
+
+SIGNATURES = {
+    "build_vocab": "build_vocab(sentences: list[str], min_freq: int = 1) -> dict[str, int]",
+    "encode": "encode(sentences: list[str], vocab: dict[str, int]) -> tuple[torch.Tensor, torch.Tensor]",
+    "BagOfEmbeddings": "class BagOfEmbeddings(nn.Module): __init__(vocab_size, embed_dim=32, num_classes=2)",
+    "CNNClassifier": "class CNNClassifier(nn.Module): __init__(vocab_size, embed_dim=32, num_classes=2, "
+                     "num_filters=32, kernel_sizes=(3, 5))",
+    "train_classifier": "train_classifier(model, ids, lengths, labels, ...) -> list[float]",
+}
+
+# A synthetic review data set. Label 1 = positive, 0 = negative. In about 7 % of the reviews a "not" flips the
+# meaning of the sentiment word ("the plot was not good" is negative), which a bag of words cannot see.
+POSITIVE = ["good", "great", "excellent", "wonderful", "lovely", "superb", "delightful", "enjoyable", "brilliant",
+            "charming"]
+NEGATIVE = ["bad", "awful", "terrible", "boring", "dull", "poor", "horrible", "disappointing", "dreadful", "clumsy"]
+SUBJECTS = ["movie", "film", "plot", "acting", "soundtrack", "ending", "story", "cast", "script", "dialogue"]
+ADVERBS = ["really", "quite", "truly", "rather", "very", "so", "pretty"]
+OPENERS = ["honestly", "overall", "in my opinion", "to be fair", "i think", "frankly", "well"]
+TEMPLATES = ["the {s} was {w}", "{o} the {s} was {w}", "i found the {s} {w}", "what a {w} {s}",
+             "{o} a {w} {s} from start to finish", "this {s} is {w} and the {s2} is {w2}"]
+NEGATED = ["the {s} was not {w}", "{o} the {s} was not {w}", "i did not find the {s} {w}",
+           "the {s} is not {w} at all"]
+NEGATION_RATE = 0.07
+_CACHE = {}
+
+
+def make_reviews(n, seed, negation_rate=NEGATION_RATE):
+    """``n`` (sentence, label, negated) triples, the same for the same seed."""
+    rng = random.Random(seed)
+    reviews = []
+    for _ in range(n):
+        label = rng.randrange(2)
+        negated = rng.random() < negation_rate
+        words = POSITIVE if (label == 1) != negated else NEGATIVE  # a negated review uses the opposite word
+
+        def word():
+            return (rng.choice(ADVERBS) + " " if rng.random() < 0.4 else "") + rng.choice(words)
+
+        template = rng.choice(NEGATED if negated else TEMPLATES)
+        sentence = template.format(s=rng.choice(SUBJECTS), s2=rng.choice(SUBJECTS), o=rng.choice(OPENERS),
+                                   w=word(), w2=rng.choice(words))
+        reviews.append((sentence, label, negated))
+    return reviews
+
+
+def fn(name):
+    return get_function(name, SIGNATURES[name])
+
+
+def data():
+    if "data" not in _CACHE:
+        train = make_reviews(2000, seed=0)
+        vocab = fn("build_vocab")([s for s, _, _ in train])
+        _CACHE["data"] = vocab, train, make_reviews(600, seed=1), make_reviews(200, seed=2, negation_rate=1.0)
+    return _CACHE["data"]
+
+
+def encoded(reviews, vocab):
+    result = fn("encode")([s for s, _, _ in reviews], vocab)
+    if not (isinstance(result, tuple) and len(result) == 2):
+        raise AssertionError("encode should return (ids, lengths).")
+    return result[0], result[1], torch.tensor([label for _, label, _ in reviews])
+
+
+def accuracy(model, reviews, vocab):
+    ids, lengths, labels = encoded(reviews, vocab)
+    model.eval()
+    with torch.no_grad():
+        return float((model(ids, lengths).argmax(dim=1) == labels).float().mean())
+
+
+def trained(name):
+    """Train one model with the learner's defaults (seed 0), once per test run."""
+    if name not in _CACHE:
+        vocab, train, _, _ = data()
+        ids, lengths, labels = encoded(train, vocab)
+        torch.manual_seed(0)
+        model = fn(name)(len(vocab))
+        losses = fn("train_classifier")(model, ids, lengths, labels)
+        if not isinstance(losses, (list, tuple)) or not losses:
+            raise AssertionError(f"train_classifier should return a non-empty list of losses, got {losses!r:.60}.")
+        _CACHE[name] = model, [float(v) for v in losses]
+    return _CACHE[name]
+
+
+def check_training(name, losses):
+    artifacts().line(f"training loss ({name})", losses, x_label="step", y_label="cross-entropy")
+    assert all(math.isfinite(v) for v in losses), f"the {name} loss became NaN or inf: lower the learning rate."
+    k = max(1, len(losses) // 10)
+    assert sum(losses[-k:]) / k < 0.5 * sum(losses[:k]) / k, (
+        f"the {name} loss did not halve during training ({losses[0]:.3f} -> {losses[-1]:.3f}).")
+
+
+def test_vocab_reserves_pad_and_unk_and_encode_pads_with_zero():
+    vocab = fn("build_vocab")(["The film was good", "the plot was not good at all"])
+    assert vocab.get("<pad>") == 0 and vocab.get("<unk>") == 1, (
+        f"build_vocab should map '<pad>' to 0 and '<unk>' to 1, got {vocab.get('<pad>')} and {vocab.get('<unk>')}.")
+    words = {"the", "film", "was", "good", "plot", "not", "at", "all"}
+    assert set(vocab) == words | {"<pad>", "<unk>"}, (
+        f"the vocabulary should hold <pad>, <unk> and the lowercased words {sorted(words)}, got {sorted(vocab)}.")
+    assert sorted(vocab.values()) == list(range(len(vocab))), "ids should be 0, 1, ..., len(vocab) - 1, each once."
+    ids, lengths = fn("encode")(["the film was good", "not good", "a brand new word"], vocab)
+    expected = torch.tensor([[vocab["the"], vocab["film"], vocab["was"], vocab["good"]],
+                             [vocab["not"], vocab["good"], 0, 0],
+                             [1, 1, 1, 1]])
+    assert_tensor_close(ids, expected, atol=0, rtol=0,
+                        name="encode(['the film was good', 'not good', 'a brand new word'], vocab)[0] "
+                             "(padded with 0 = <pad>, unknown words = 1 = <unk>)")
+    assert_tensor_close(lengths, torch.tensor([4, 2, 4]), atol=0, rtol=0, name="the lengths returned by encode")
+
+
+def test_padding_does_not_change_predictions():
+    vocab, train, _, _ = data()
+    sentences = ["what a good film", "the plot was not good at all", "dull", "i think the cast was really superb"]
+    ids, lengths = fn("encode")(sentences, vocab)
+    for name in ("BagOfEmbeddings", "CNNClassifier"):
+        torch.manual_seed(0)
+        model = fn(name)(len(vocab))
+        model.eval()
+        with torch.no_grad():
+            batched = model(ids, lengths)                                     # (4, 2)
+            if not isinstance(batched, torch.Tensor) or tuple(batched.shape) != (4, 2):
+                raise AssertionError(f"{name}(ids, lengths) for 4 sentences should return logits of shape (4, 2).")
+            for i, sentence in enumerate(sentences):
+                alone_ids, alone_len = fn("encode")([sentence], vocab)     # no padding at all
+                assert_tensor_close(batched[i], model(alone_ids, alone_len)[0], atol=1e-5,
+                                    name=f"{name}'s logits for {sentence!r} in a padded batch vs alone "
+                                         "(padding must not change the result: average over real words only, "
+                                         "and keep padded positions out of the max-pool)")
+
+
+def test_bag_of_embeddings_reaches_90_percent():
+    vocab, _, test, negated = data()
+    model, losses = trained("BagOfEmbeddings")
+    check_training("BagOfEmbeddings", losses)
+    acc = accuracy(model, test, vocab)
+    assert acc >= 0.90, f"the bag of embeddings reached {acc:.1%} test accuracy; it should reach 90 %."
+
+
+def test_cnn_reaches_90_percent_and_reads_negation():
+    vocab, _, test, negated = data()
+    model, losses = trained("CNNClassifier")
+    check_training("CNNClassifier", losses)
+    bag, _ = trained("BagOfEmbeddings")
+    acc, neg = accuracy(model, test, vocab), accuracy(model, negated, vocab)
+    bag_acc, bag_neg = accuracy(bag, test, vocab), accuracy(bag, negated, vocab)
+    artifacts().text("accuracy: bag of embeddings vs CNN", "\n".join([
+        f"{'':28s}{'bag of embeddings':>20s}{'CNN':>8s}",
+        f"{'test set (600 reviews)':28s}{bag_acc:>20.1%}{acc:>8.1%}",
+        f"{'negated reviews only (200)':28s}{bag_neg:>20.1%}{neg:>8.1%}",
+        "",
+        "A bag of embeddings adds up word scores, so 'not good' scores like 'good' (and 'not' like nothing in",
+        "particular); a convolution sees 'not' and 'good' side by side in one window.",
+    ]))
+    assert acc >= 0.90, f"the CNN reached {acc:.1%} test accuracy; it should reach 90 %."
+    assert neg >= 0.85 and neg >= bag_neg - 0.02, (
+        f"on reviews with a negation ('the plot was not good') the CNN is right {neg:.1%} of the time (bag of "
+        f"embeddings: {bag_neg:.1%}); it should reach 85 %. Use kernels of at least 3 words so 'not (adverb) good' "
+        "fits in one window, and train for enough epochs.")
