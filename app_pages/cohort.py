@@ -34,14 +34,17 @@ st.download_button("⬇ Gradebook (CSV)", gradebook_csv(ctx.sessions, ctx.bank, 
 
 st.subheader("Best score per learner and exercise")
 titles = dict(data.exercises)
+points = {e: ctx.bank.exercises[e].points for e, _ in data.exercises}
+# Coloured by the share of the exercise's points, so a 10/10 looks as done as a 20/20.
 cells = [{"learner": l.username, "exercise": titles[e], "exercise_id": e,
-          "best": data.best.get((l.id, e)), "attempts": data.attempts.get((l.id, e), 0)}
+          "best": data.best.get((l.id, e)), "percent": round(100 * data.best[(l.id, e)] / points[e])
+          if (l.id, e) in data.best else None, "attempts": data.attempts.get((l.id, e), 0)}
          for l in data.learners for e, _ in data.exercises]
 pick = alt.selection_point(fields=["learner", "exercise_id"], name="cell")
 heatmap = alt.Chart(alt.Data(values=cells)).mark_rect().encode(
     x=alt.X("exercise:N", sort=[t for _, t in data.exercises], title=None),
     y=alt.Y("learner:N", title=None),
-    color=alt.Color("best:Q", scale=alt.Scale(scheme="greens"), title="best score"),
+    color=alt.Color("percent:Q", scale=alt.Scale(scheme="greens", domain=[0, 100]), title="% of points"),
     tooltip=["learner:N", "exercise:N", "best:Q", "attempts:Q"],
 ).add_params(pick).properties(height=max(200, 18 * len(data.learners)))
 event = st.altair_chart(heatmap, on_select="rerun", key="heatmap", width="stretch")

@@ -53,6 +53,10 @@ def build_context(settings: Settings, *, recover: bool = True) -> AppContext:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.sqlalchemy_url)
     upgrade(engine)
+    if engine.dialect.name == "sqlite":
+        # Gives the query planner statistics for the big tables (cheap when nothing changed).
+        with engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA optimize")
     sessions = session_factory(engine)
     bank = load_bank(settings.content_dir)
     checker = make_grading_engine(settings)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from courseware.spec import ContentBank
@@ -24,17 +24,19 @@ def gradebook_rows(sessions: sessionmaker[Session], bank: ContentBank, viewer: C
     with sessions() as session:
         scope = cohort_scope(session, bank, viewer, cohort_id)
         exercise_ids, learners, members = scope.exercise_ids, scope.learners, scope.members
-        progress = {(p.user_id, p.exercise_id): p for p in session.scalars(
-            select(ExerciseProgress).where(ExerciseProgress.user_id.in_(members),
-                                           ExerciseProgress.exercise_id.in_(exercise_ids)))}
+        progress = {(p.user_id, p.exercise_id): p for p in session.execute(
+            select(ExerciseProgress.user_id, ExerciseProgress.exercise_id, ExerciseProgress.best_score,
+                   ExerciseProgress.passed_at)
+            .where(ExerciseProgress.user_id.in_(members), ExerciseProgress.exercise_id.in_(exercise_ids)))}
         # The first passing submission of each (learner, exercise): its lateness is what counts.
-        first_pass: dict[tuple[int, str], int | None] = {}
-        for user_id, exercise_id, late in session.execute(
-                select(Submission.user_id, Submission.exercise_id, Submission.late_minutes)
-                .where(Submission.user_id.in_(members), Submission.status == "passed", Submission.mode == "submit",
-                       Submission.exercise_id.in_(exercise_ids))
-                .order_by(Submission.id)):
-            first_pass.setdefault((user_id, exercise_id), late)
+        # Picking it in SQL reads only the submissions index, not every wide passed row.
+        first_ids = (select(func.min(Submission.id))
+                     .where(Submission.user_id.in_(members), Submission.status == "passed",
+                            Submission.mode == "submit", Submission.exercise_id.in_(exercise_ids))
+                     .group_by(Submission.user_id, Submission.exercise_id))
+        first_pass = {(u, e): late for u, e, late in session.execute(
+            select(Submission.user_id, Submission.exercise_id, Submission.late_minutes)
+            .where(Submission.id.in_(first_ids)))}
     header: list[object] = ["username", "name"]
     for e in exercise_ids:
         header += [f"{e} best", f"{e} first pass (UTC)", f"{e} minutes late"]
