@@ -37,8 +37,8 @@ titles = dict(data.exercises)
 points = {e: ctx.bank.exercises[e].points for e, _ in data.exercises}
 # Coloured by the share of the exercise's points, so a 10/10 looks as done as a 20/20.
 cells = [{"learner": l.username, "exercise": titles[e], "exercise_id": e,
-          "best": data.best.get((l.id, e)), "percent": round(100 * data.best[(l.id, e)] / points[e])
-          if (l.id, e) in data.best else None, "attempts": data.attempts.get((l.id, e), 0)}
+          "best": data.best.get((l.id, e), 0), "percent": round(100 * data.best.get((l.id, e), 0) / points[e]),
+          "attempts": data.attempts.get((l.id, e), 0)}
          for l in data.learners for e, _ in data.exercises]
 pick = alt.selection_point(fields=["learner", "exercise_id"], name="cell")
 heatmap = alt.Chart(alt.Data(values=cells)).mark_rect().encode(
