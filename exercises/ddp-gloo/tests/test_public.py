@@ -1,0 +1,234 @@
+"""Public tests for the DDP exercise: run by *Run* and shown to the learner.
+
+The reference is ordinary single-process training on the whole batch: data-parallel
+training with averaged gradients must reproduce it step for step.
+"""
+import multiprocessing
+import os
+import signal
+import socket
+import tempfile
+
+import torch
+import torch._dynamo  # noqa: F401  DDP imports this lazily (seconds); paid once here, not in every rank
+import torch.distributed as dist
+import torch.nn.functional as F
+from torch import nn
+
+from course_harness import artifacts, assert_not_using, assert_tensor_close, forbidden_uses, get_function
+
+RUN_SIGNATURE = "run_ddp(world_size: int = 2, steps: int = 3) -> dict"
+WORKER_SIGNATURE = "ddp_worker(rank: int, world_size: int, port: int, out_dir: str, steps: int = 3) -> None"
+LR = 0.1
+_RUNS = {}
+
+
+def make_model():
+    # The same model and data as in the exercise, written out again so the tests do not trust yours.
+    torch.manual_seed(0)
+    return nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 1))
+
+
+def make_data():
+    g = torch.Generator().manual_seed(1234)
+    x = torch.randn(16, 4, generator=g)
+    y = x @ torch.tensor([[1.0], [-2.0], [0.5], [3.0]]) + 0.1 * torch.randn(16, 1, generator=g)
+    return x, y
+
+
+def reference(steps):
+    """Full-batch SGD in one process: (gradients of the last step, final parameters, losses)."""
+    model = make_model()
+    optimizer = torch.optim.SGD(model.parameters(), lr=LR)
+    x, y = make_data()
+    losses = []
+    for _ in range(steps):
+        optimizer.zero_grad()
+        loss = F.mse_loss(model(x), y)
+        loss.backward()
+        grads = {n: p.grad.clone() for n, p in model.named_parameters()}
+        optimizer.step()
+        losses.append(loss.item())
+    return grads, {n: p.detach().clone() for n, p in model.named_parameters()}, losses
+
+
+def strip(named):
+    """Accept names with DDP's 'module.' prefix too."""
+    if not isinstance(named, dict):
+        raise AssertionError(f"expected a dict mapping parameter names to tensors, got {type(named).__name__}.")
+    return {k.removeprefix("module."): v for k, v in named.items()}
+
+
+def launch(fn, timeout_s=30):
+    """Call ``fn()`` in a forked process of its own and return its value.
+
+    Your processes run inside it, so a hang becomes a readable failure after ``timeout_s``
+    instead of using up the whole time limit.
+    """
+    ctx = multiprocessing.get_context("fork")
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "result.pt")
+
+        def child():
+            os.setpgrp()  # its own process group, so the ranks it starts can be killed with it
+            try:
+                value = {"value": fn(), "initialised": dist.is_initialized()}
+            except BaseException as exc:
+                # A rank's traceback ends with the real error: show that line first, then the tail.
+                text = f"{type(exc).__name__}: {exc}".strip()
+                last = text.splitlines()[-1][:500]
+                if "closed by peer" in text or "reset by peer" in text:
+                    last = ("one rank left (finished or crashed) while another was still waiting in a collective: "
+                            "every rank must make the same collective calls in the same order. " + last)
+                value = {"error": text[-1500:] if last == text else f"{last}\n\n{text[-1500:]}"}
+            torch.save(value, path)
+            os._exit(0)
+
+        proc = ctx.Process(target=child)
+        proc.start()
+        proc.join(timeout_s)
+        if proc.is_alive():
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            proc.join()
+            raise AssertionError(
+                f"your code did not finish within {timeout_s} s. Either a rank waits in a collective the others "
+                "never reach, or the DDP model was still alive when the process group was destroyed: "
+                "`del model` before dist.destroy_process_group() (see the prompt's rules).")
+        if not os.path.exists(path):
+            raise AssertionError(f"the process running your code died (exit code {proc.exitcode}) before returning.")
+        out = torch.load(path, weights_only=False)
+    if "error" in out:
+        raise AssertionError(out["error"])
+    if out["initialised"]:
+        raise AssertionError("after run_ddp returned, the calling process had a process group initialised: only the "
+                             "worker processes should call init_process_group.")
+    return out["value"]
+
+
+def run(world_size, steps):
+    """run_ddp's result, checked for shape; computed once per (world_size, steps)."""
+    key = (world_size, steps)
+    if key not in _RUNS:
+        run_ddp = get_function("run_ddp", RUN_SIGNATURE)
+        try:
+            result = launch(lambda: run_ddp(world_size=world_size, steps=steps))
+        except AssertionError as exc:  # remember the failure so every test reports it without relaunching
+            result = exc
+        _RUNS[key] = result
+    result = _RUNS[key]
+    if isinstance(result, Exception):
+        raise AssertionError(f"run_ddp(world_size={world_size}, steps={steps}) failed: {result}")
+    if not isinstance(result, dict) or not {"grads", "params", "losses"} <= set(result):
+        raise AssertionError("run_ddp must return a dict with keys 'grads', 'params' and 'losses' "
+                             f"(one entry per rank), got {result!r:.200}")
+    for key_name in ("grads", "params", "losses"):
+        if len(result[key_name]) != world_size:
+            raise AssertionError(f"result['{key_name}'] should hold one entry per rank ({world_size}), "
+                                 f"got {len(result[key_name])}.")
+    return result
+
+
+def test_averaged_gradients_equal_full_batch_gradients():
+    result = run(2, 10)
+    expected_grads, _, expected_losses = reference(10)
+    for rank, grads in enumerate(result["grads"]):
+        grads = strip(grads)
+        assert set(grads) == set(expected_grads), (
+            f"rank {rank} saved gradients for {sorted(grads)}, expected {sorted(expected_grads)} "
+            "(use model.module.named_parameters()).")
+        for name, g in expected_grads.items():
+            assert_tensor_close(grads[name], g, atol=1e-5, rtol=1e-4,
+                                name=f"rank {rank}'s gradient of {name} in the last step (after DDP's all-reduce)")
+    mean_losses = [sum(ls[i] for ls in result["losses"]) / 2 for i in range(10)]
+    artifacts().line("training loss", mean_losses, x_label="step", y_label="loss (mean over ranks)")
+
+
+def test_parameters_are_identical_on_every_rank_after_training():
+    result = run(2, 10)
+    _, expected_params, _ = reference(10)
+    params = [strip(p) for p in result["params"]]
+    for name, p in expected_params.items():
+        assert name in params[0], f"rank 0 saved no parameter named {name!r}; saved: {sorted(params[0])}."
+        assert_tensor_close(params[1][name], params[0][name], atol=1e-6, rtol=1e-5,
+                            name=f"rank 1's {name} compared with rank 0's (replicas must stay in sync)")
+        assert_tensor_close(params[0][name], p, atol=1e-5, rtol=1e-4,
+                            name=f"{name} after 10 steps, compared with full-batch training in one process")
+
+
+def test_each_rank_trains_on_its_own_half_of_the_data():
+    result = run(2, 10)
+    _, _, expected_losses = reference(10)
+    first = [float(ls[0]) for ls in result["losses"]]
+    assert abs(first[0] - first[1]) > 1e-3, (
+        f"both ranks report the same first-step loss {first[0]:.5f}: each rank should compute its loss on "
+        "its own shard of the data (DistributedSampler or x[rank::world_size]), not on the whole set.")
+    for step in range(10):
+        mean = sum(float(ls[step]) for ls in result["losses"]) / 2
+        assert abs(mean - expected_losses[step]) < 1e-4 * max(1.0, expected_losses[step]), (
+            f"step {step}: the mean of the ranks' losses is {mean:.6f}, but the full-batch loss is "
+            f"{expected_losses[step]:.6f}. " + (
+                "With equal shards and a mean-reduced loss they agree; check that the shards are disjoint, "
+                "equal in size and together cover all 16 samples." if step == 0 else
+                "The first step agreed, so the data is fine but the update is not: wrap the model in DDP "
+                "before creating the optimizer, and call zero_grad, backward and step once per step."))
+
+
+def _probe(worker, rank, world_size, port, out_dir):
+    """Runs in a forked process: your ddp_worker, then a note on whether it cleaned up."""
+    import torch.distributed as dist
+
+    status = "ok"
+    try:
+        worker(rank, world_size, port, out_dir, 1)
+        if dist.is_initialized():
+            status = "still initialised"
+    except BaseException as exc:  # report, do not hang the parent
+        status = f"raised {type(exc).__name__}: {exc}"[:800]
+    with open(os.path.join(out_dir, f"status{rank}.txt"), "w") as f:
+        f.write(status)
+    os._exit(0)
+
+
+def test_worker_saves_its_result_and_destroys_the_process_group():
+    worker = get_function("ddp_worker", WORKER_SIGNATURE)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    ctx = multiprocessing.get_context("fork")
+    with tempfile.TemporaryDirectory() as out_dir:
+        procs = [ctx.Process(target=_probe, args=(worker, r, 2, port, out_dir)) for r in range(2)]
+        for p in procs:
+            p.start()
+        for p in procs:
+            p.join(timeout=20)
+        for p in procs:
+            if p.is_alive():
+                p.kill()
+        for rank in range(2):
+            path = os.path.join(out_dir, f"status{rank}.txt")
+            assert os.path.exists(path), (
+                f"ddp_worker(rank={rank}, world_size=2, ...) did not finish within 20 s. Either a rank waits in a "
+                "collective the other rank never reaches, or the DDP model was still alive when the process group "
+                "was destroyed: `del model` before dist.destroy_process_group() (see the prompt's rules).")
+            status = open(path).read()
+            assert status != "still initialised", (
+                f"after ddp_worker returned on rank {rank}, torch.distributed was still initialised: call "
+                "dist.destroy_process_group() at the end (in a `finally:` block).")
+            assert status == "ok", f"ddp_worker on rank {rank} {status}"
+            saved = os.path.join(out_dir, f"rank{rank}.pt")
+            assert os.path.exists(saved), f"ddp_worker on rank {rank} did not save {out_dir}/rank{rank}.pt."
+            record = torch.load(saved)
+            assert {"grads", "params", "losses"} <= set(record), (
+                f"rank{rank}.pt should hold a dict with 'grads', 'params' and 'losses', got keys {sorted(record)}.")
+
+
+def test_synchronisation_is_left_to_distributed_data_parallel():
+    get_function("ddp_worker", WORKER_SIGNATURE)
+    assert_not_using({"all_reduce", "all_reduce_coalesced", "reduce_scatter", "reduce_scatter_tensor"},
+                     "This exercise is about letting DistributedDataParallel average the gradients, so do not "
+                     "all-reduce them by hand.")
+    assert forbidden_uses({"DistributedDataParallel", "DDP"}), (
+        "your code never names DistributedDataParallel: wrap make_model() in it inside ddp_worker.")
