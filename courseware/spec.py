@@ -77,7 +77,8 @@ class ExerciseSpec:
     path: Path
     """The exercise folder; ``solution.py`` and ``tests/`` live here."""
     datasets: tuple[str, ...] = ()
-    """Data the tests may read when installed (``tinyshakespeare``); tests must pass without it."""
+    """Data the tests read when installed (``tinyshakespeare``): some fall back to a built-in text
+    without it, others (training on the corpus) fail with a message saying how to install it."""
 
     @property
     def solution_path(self) -> Path:

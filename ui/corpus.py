@@ -13,8 +13,8 @@ def corpus_panel(settings: Settings) -> None:
         st.caption("📚 tiny Shakespeare is installed; your generated text will come from it.")
         return
     with st.container(border=True):
-        st.markdown("📚 **tiny Shakespeare is not installed yet.** The tests still run on a short "
-                    "built-in text; install the corpus to see Shakespeare-flavoured samples.")
+        st.markdown("📚 **tiny Shakespeare is not installed yet.** This exercise uses it: install it here "
+                    "(some exercises fall back to a short built-in text, training exercises need the corpus).")
         if st.button("Download it (1.1 MB, checksum verified)", key="corpus_fetch"):
             try:
                 corpus.fetch(settings.shakespeare_url, settings.data_dir)

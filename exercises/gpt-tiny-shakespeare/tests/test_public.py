@@ -1,0 +1,215 @@
+"""Public tests for training a GPT on tiny Shakespeare: run by *Run* and shown to the learner.
+
+The long test trains your model with your `train` for the profile's time budget, then measures
+the validation loss itself (its own batches, its own seed): the number your `train` returns is
+only compared with it, never trusted.
+"""
+import math
+import time
+from dataclasses import dataclass
+
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from course_harness import artifacts, corpus_path, get_function
+
+TRAIN_SIGNATURE = "train(model, train_data, val_data, *, budget_s, device, batch_size, lr, ...) -> dict"
+CONFIG_SIGNATURE = "GPTConfig(vocab_size, block_size, n_layer, n_head, n_embd, dropout, bias)"
+GPT_SIGNATURE = "class GPT(nn.Module) with forward(idx, targets=None) -> (logits, loss)"
+NO_CORPUS = ("The tiny Shakespeare corpus is not installed on this platform, so this test cannot train on it. "
+             "An admin installs it once with `python -m courseware corpus fetch` (downloads it), or with "
+             "`python -m courseware corpus add FILE` from a local copy of tinyshakespeare.txt; then press Run again.")
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What the test trains and what it expects: one profile for a GPU worker, one for a CPU."""
+
+    name: str
+    model: dict          # GPTConfig fields (vocab_size comes from the data)
+    budget_s: float      # passed to train(budget_s=...)
+    batch_size: int
+    lr: float
+    threshold: float     # the validation loss the test must measure, at most
+    eval_batches: int    # batches of the test's own validation estimate
+
+
+GPU = Profile("GPU", dict(block_size=256, n_layer=6, n_head=6, n_embd=384, dropout=0.2, bias=True),
+              budget_s=90.0, batch_size=64, lr=1e-3, threshold=1.50, eval_batches=20)
+CPU = Profile("CPU", dict(block_size=32, n_layer=2, n_head=4, n_embd=64, dropout=0.0, bias=True),
+              budget_s=75.0, batch_size=64, lr=3e-3, threshold=2.00, eval_batches=50)
+EXTRA_TIME_S = 20.0  # how far past budget_s train may run (final evaluation, slow machines)
+
+# A short original text for the quick test: repeated, so a tiny model learns it in seconds.
+VERSE = ("the tide goes out and leaves the sand to dry;\n"
+         "the gulls come down to read what it has written.\n")
+
+
+def build_model(vocab_size, **fields):
+    config = get_function("GPTConfig", CONFIG_SIGNATURE)(vocab_size=vocab_size, **fields)
+    model = get_function("GPT", GPT_SIGNATURE)(config)
+    if not isinstance(model, nn.Module):
+        raise AssertionError(f"GPT(config) should be an nn.Module, got {type(model).__name__}.")
+    return model
+
+
+def windows(data, block_size, batch_size, generator):
+    """The test's own batches: random windows x and the characters that follow them, y."""
+    ix = torch.randint(len(data) - block_size, (batch_size,), generator=generator)
+    offsets = torch.arange(block_size)
+    return data[ix[:, None] + offsets], data[ix[:, None] + offsets + 1]  # (B, T), (B, T)
+
+
+@torch.no_grad()
+def measure_val_loss(model, val_data, block_size, batch_size, batches, device, seed=2024):
+    """Mean cross-entropy of the model's logits on fixed random validation windows (eval mode)."""
+    model.eval()
+    g = torch.Generator().manual_seed(seed)
+    total = 0.0
+    for _ in range(batches):
+        x, y = windows(val_data, block_size, batch_size, g)
+        logits, _ = model(x.to(device))
+        if not isinstance(logits, torch.Tensor) or logits.shape[:2] != x.shape:
+            raise AssertionError(f"model(x) should return logits of shape (B, T, vocab_size) for x of shape "
+                                 f"{tuple(x.shape)}, got {getattr(logits, 'shape', type(logits).__name__)}.")
+        total += F.cross_entropy(logits.float().reshape(-1, logits.size(-1)), y.to(device).reshape(-1)).item()
+    return total / batches
+
+
+def check_report(result):
+    """The dict train returns: val_loss (float), losses (one float per step), steps (int)."""
+    if not isinstance(result, dict):
+        raise AssertionError(f"train should return a dict with val_loss, losses and steps, got {type(result).__name__}.")
+    missing = [k for k in ("val_loss", "losses", "steps") if k not in result]
+    if missing:
+        raise AssertionError(f"the dict returned by train lacks {missing}; it has {sorted(result)}.")
+    steps, losses, val = result["steps"], result["losses"], result["val_loss"]
+    if not isinstance(steps, int) or isinstance(steps, bool):
+        raise AssertionError(f"result['steps'] should be the number of optimizer steps (an int), got {steps!r:.40}.")
+    if steps < 1:
+        raise AssertionError("train made no optimizer step (steps = 0): keep training until about budget_s seconds "
+                             "have passed, and reserve only a small part of the budget for the final evaluation.")
+    if not isinstance(losses, (list, tuple)) or len(losses) != steps:
+        raise AssertionError(f"result['losses'] should be a list with one training loss per step ({steps} steps), "
+                             f"got {type(losses).__name__} of length {len(losses) if hasattr(losses, '__len__') else '?'}.")
+    if not all(isinstance(v, float) and math.isfinite(v) for v in losses):
+        raise AssertionError("result['losses'] should hold finite Python floats (use loss.item()); found "
+                             f"{next(v for v in losses if not (isinstance(v, float) and math.isfinite(v)))!r:.40}.")
+    if not isinstance(val, float) or not math.isfinite(val):
+        raise AssertionError(f"result['val_loss'] should be a finite Python float, got {val!r:.40}.")
+
+
+def curve(losses, points=400):
+    """At most `points` averages of consecutive losses, with the step each one ends at."""
+    size = max(1, math.ceil(len(losses) / points))
+    ys = [sum(losses[i:i + size]) / len(losses[i:i + size]) for i in range(0, len(losses), size)]
+    xs = [min(i + size, len(losses)) for i in range(0, len(losses), size)]
+    return xs, ys
+
+
+@torch.no_grad()
+def sample_text(model, itos, stoi, block_size, length, device, seed=42):
+    """The test's own sampling loop (temperature 1), started from a newline."""
+    model.eval()
+    g = torch.Generator(device=device).manual_seed(seed)
+    idx = torch.tensor([[stoi["\n"]]], device=device)
+    for _ in range(length):
+        logits, _ = model(idx[:, -block_size:])
+        probs = F.softmax(logits[:, -1, :].float(), dim=-1)
+        idx = torch.cat([idx, torch.multinomial(probs, 1, generator=g)], dim=1)
+    return "".join(itos[i] for i in idx[0, 1:].tolist())
+
+
+def test_train_returns_val_loss_losses_and_steps():
+    text = VERSE * 60
+    chars = sorted(set(text))
+    data = torch.tensor([chars.index(c) for c in text], dtype=torch.long)
+    n = int(0.9 * len(data))
+    model = build_model(len(chars), block_size=16, n_layer=1, n_head=2, n_embd=32, dropout=0.0, bias=True)
+    train = get_function("train", TRAIN_SIGNATURE)
+    start = time.perf_counter()
+    result = train(model, data[:n], data[n:], budget_s=3.0, device="cpu", batch_size=16, lr=3e-3)
+    took = time.perf_counter() - start
+    check_report(result)
+    assert took < 3.0 + 8.0, (f"train(budget_s=3.0) ran for {took:.1f} s: stop the loop when time.perf_counter() "
+                              "has passed budget_s (count your evaluations too).")
+    losses = result["losses"]
+    assert result["steps"] >= 10, f"in 3 s your loop made only {result['steps']} steps; a step should take milliseconds."
+    first, last = sum(losses[:5]) / 5, sum(losses[-5:]) / 5
+    assert last < first - 0.5, (f"the training loss did not go down on a short repeated verse (first steps "
+                                f"{first:.2f}, last steps {last:.2f}): check zero_grad, backward and optimizer.step.")
+    ours = measure_val_loss(model, data[n:], 16, 16, 10, "cpu")
+    assert abs(result["val_loss"] - ours) < 0.3, (
+        f"your train reports val_loss = {result['val_loss']:.3f}, but the test measures {ours:.3f} on the "
+        "validation data: average model(x, y) losses over random validation windows, in eval mode.")
+
+
+def test_gpt_reaches_the_target_validation_loss_on_tiny_shakespeare():
+    corpus = corpus_path()
+    if corpus is None:
+        pytest.fail(NO_CORPUS)
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    profile = GPU if device == "cuda" else CPU
+    text = corpus.read_text(encoding="utf-8")
+    chars = sorted(set(text))
+    stoi = {c: i for i, c in enumerate(chars)}
+    itos = dict(enumerate(chars))
+    data = torch.tensor([stoi[c] for c in text], dtype=torch.long)  # (1115394,)
+    n = int(0.9 * len(data))
+    train_data, val_data = data[:n], data[n:]  # first 90 % / last 10 %
+
+    torch.manual_seed(0)
+    model = build_model(len(chars), **profile.model).to(device)
+    train = get_function("train", TRAIN_SIGNATURE)
+    start = time.perf_counter()
+    result = train(model, train_data, val_data, budget_s=profile.budget_s, device=device,
+                   batch_size=profile.batch_size, lr=profile.lr)
+    took = time.perf_counter() - start
+    check_report(result)
+
+    block = profile.model["block_size"]
+    board = artifacts()
+    xs, ys = curve(result["losses"])
+    board.line(f"training loss ({profile.name} profile, {result['steps']} steps in {took:.0f} s)", ys, x=xs,
+               x_label="step", y_label="loss")
+    board.text("generated text (300 characters, temperature 1)",
+               sample_text(model, itos, stoi, block, 300, device))
+
+    val = measure_val_loss(model, val_data, block, profile.batch_size, profile.eval_batches, device)
+    board.text("validation loss measured by the test",
+               f"{profile.name} profile: {val:.3f} after {result['steps']} steps in {took:.1f} s "
+               f"(at most {profile.threshold:.2f} passes); your train reported {result['val_loss']:.3f}.")
+
+    # A model that can see the future scores a suspiciously low loss: probe causality first.
+    model.eval()
+    g = torch.Generator().manual_seed(7)
+    x, _ = windows(val_data, block, 4, g)
+    changed = x.clone()
+    cut = block // 2
+    changed[:, cut:] = torch.randint(0, len(chars), (4, block - cut), generator=g)
+    with torch.no_grad():
+        before, _ = model(x.to(device))
+        after, _ = model(changed.to(device))
+    gap = (before[:, :cut].float() - after[:, :cut].float()).abs().max().item()
+    tolerance = 1e-3 if device == "cuda" else 1e-4
+    assert gap <= tolerance, (
+        f"the trained model is not causal: changing the characters after position {cut} changed the logits "
+        f"before it by up to {gap:.3g}. A model that sees the next character gets a very low loss without "
+        "learning anything; mask the attention so position t only sees positions 0..t.")
+
+    assert took <= profile.budget_s + EXTRA_TIME_S, (
+        f"train(budget_s={profile.budget_s:g}) ran for {took:.0f} s: check time.perf_counter() in your loop and "
+        "stop early enough that the final evaluation fits in the budget.")
+    hint = ""
+    if result["losses"][-1] < val - 0.5 or result["val_loss"] < val - 0.5:
+        hint = (" Your own losses are far lower than the test's: check that the targets are the inputs shifted by "
+                "one character (y = data[i+1 : i+1+T]) and that the model does not shift them a second time.")
+    assert val <= profile.threshold, (
+        f"{profile.name} profile: after {result['steps']} steps the test measures a validation loss of {val:.3f}; "
+        f"it should be at most {profile.threshold:.2f}.{hint} Check the learning rate (with warmup), that every "
+        "step uses a fresh random batch, and that the loop uses the whole time budget.")
+    assert abs(result["val_loss"] - val) < 0.3, (
+        f"your train reports val_loss = {result['val_loss']:.3f} but the test measures {val:.3f}: evaluate in "
+        "eval mode, under torch.no_grad(), on random windows of val_data, at the end of training.")
