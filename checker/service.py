@@ -93,14 +93,17 @@ class GradingService:
             raise SubmitError(f"mode must be 'run' or 'submit', not {mode!r}")
         text, problem = inspect_code(code, self.max_code_bytes)
         now = utcnow()
-        with self.sessions() as session:
-            late = None
-            if self.policy is not None:
+        late = None
+        if self.policy is not None:
+            # Read in its own transaction: on SQLite a transaction that reads and then writes
+            # cannot wait for another writer (the upgrade fails at once as "database is locked").
+            with self.sessions() as session:
                 locked = self.policy.lock_reason(session, user_id, exercise_id, now)
                 if locked:
                     raise SubmitError(locked)
                 # Late work is accepted and recorded, never refused.
                 late = self.policy.late_minutes(session, user_id, exercise_id, now) if mode == "submit" else None
+        with self.sessions() as session:
             sub = submissions.create_submission(
                 session, user_id=user_id, exercise_id=exercise_id, mode=mode, code=text,
                 status="error" if problem else "queued", error_reason=problem, late_minutes=late,

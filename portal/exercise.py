@@ -9,7 +9,8 @@ from courseware.spec import ExerciseSpec
 from sqlalchemy import func, select
 
 from db import drafts, progress, submissions
-from db.models import HintUse
+from db.models import HintUse, utcnow
+from db.upsert import insert_for
 
 
 def prompt_body(spec: ExerciseSpec) -> str:
@@ -45,13 +46,15 @@ def hints_revealed(sessions: sessionmaker[Session], user_id: int, exercise_id: s
 
 def reveal_hint(sessions: sessionmaker[Session], user_id: int, spec: ExerciseSpec) -> int:
     """Reveal the next hint (logged for the lead); returns how many are now revealed."""
-    with sessions() as session:
-        shown = session.scalar(select(func.count()).select_from(HintUse).where(
-            HintUse.user_id == user_id, HintUse.exercise_id == spec.id)) or 0
-        if shown < len(spec.hints):
-            session.add(HintUse(user_id=user_id, exercise_id=spec.id, hint_index=shown))
+    shown = hints_revealed(sessions, user_id, spec.id)
+    if shown < len(spec.hints):
+        with sessions() as session:
+            # An upsert (write first, no read in the transaction): a double click records one use.
+            stmt = insert_for(session, HintUse).values(user_id=user_id, exercise_id=spec.id, hint_index=shown,
+                                                       shown_at=utcnow())
+            session.execute(stmt.on_conflict_do_nothing(index_elements=["user_id", "exercise_id", "hint_index"]))
             session.commit()
-            shown += 1
+        shown += 1
     return shown
 
 

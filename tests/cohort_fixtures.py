@@ -16,7 +16,7 @@ class World:
     otto: CurrentUser  # leads Beta
     ada: CurrentUser   # learner in Alpha
     bob: CurrentUser   # learner in Alpha
-    cy: CurrentUser    # learner in Alpha, never active
+    cyd: CurrentUser   # learner in Alpha, never active
     dee: CurrentUser   # learner in Beta
     alpha: int
     beta: int

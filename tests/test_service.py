@@ -143,3 +143,20 @@ def test_an_exercise_removed_from_the_course_ends_in_a_readable_error(tiny_ctx):
     assert grade_submission(tiny_ctx.backend.ctx, sub_id) == "error"
     view = tiny_ctx.grading.verdict(user_id=user_id, submission_id=sub_id)
     assert "no longer exists" in view.error_reason
+
+
+def test_many_learners_submitting_at_the_same_moment_are_all_stored(tiny_ctx):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from cohort_fixtures import seed
+
+    world = seed(tiny_ctx.sessions)  # cohort members: the pacing rules read before each insert
+    learners = [world.ada.id, world.bob.id, world.cyd.id, world.dee.id]
+
+    def submit(i):
+        # Rejected input is stored without grading, so this exercises only the database path.
+        return tiny_ctx.grading.submit(user_id=learners[i % 4], exercise_id="double", code="def f(:\n", mode="submit")
+
+    with ThreadPoolExecutor(max_workers=24) as pool:
+        receipts = list(pool.map(submit, range(96)))
+    assert {r.status for r in receipts} == {"error"} and len({r.submission_id for r in receipts}) == 96
