@@ -260,6 +260,7 @@ class WarmChecker:
         test_files = {"test_public.py": "public"} | ({"test_hidden.py": "hidden"} if mode == "submit" else {})
         sources = {"test_public.py": spec.public_tests, "test_hidden.py": spec.hidden_tests}
         files = {name: sources[name].read_text(encoding="utf-8") for name in test_files}
+        files |= {p.name: p.read_text(encoding="utf-8") for p in spec.support_files}
         slot = self._slots.get()
         try:
             slot.set_process_limit(spec.limits.processes)

@@ -59,6 +59,8 @@ def build_workspace(spec: ExerciseSpec, code: str, mode: Mode, base: Path) -> Wo
     for name in ("conftest.py", "course_harness.py"):
         shutil.copyfile(HARNESS_DIR / name, ws.code / name)
     sources = {"test_public.py": spec.public_tests, "test_hidden.py": spec.hidden_tests}
+    for support in spec.support_files:
+        shutil.copyfile(support, ws.code / support.name)
     for name in ws.test_files:
         shutil.copyfile(sources[name], ws.code / name)
     return ws

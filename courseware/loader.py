@@ -18,6 +18,7 @@ from courseware.spec import ContentBank, ExerciseSpec, Lesson, Limits, Module, M
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 KNOWN_DATASETS = ("tinyshakespeare",)
+RESERVED_NAMES = ("conftest.py", "course_harness.py", "submission.py", "result_stream.py", "zygote.py")
 EXERCISE_FILES = ("exercise.yaml", "prompt.md", "starter.py", "solution.py",
                   "tests/test_public.py", "tests/test_hidden.py")
 
@@ -186,6 +187,11 @@ def load_exercise(folder: Path, c: _Collector) -> ExerciseSpec | None:
         return None
     for name in ("starter.py", "solution.py", "tests/test_public.py", "tests/test_hidden.py"):
         _check_python(folder / name, c)
+    for support in sorted((folder / "tests").glob("*.py")):
+        if support.name in RESERVED_NAMES:
+            c.add(support, "", f"{support.name} is a name the grader uses; rename this helper module")
+        elif not support.name.startswith("test_"):
+            _check_python(support, c)
     return ExerciseSpec(
         id=ex_id, title=title, points=points, difficulty=difficulty, limits=limits, device=device,
         hints=tuple(str(h) for h in hints), reveal_solution=reveal,

@@ -91,6 +91,15 @@ class ExerciseSpec:
         return self.path / "tests" / "test_public.py"
 
     @property
+    def support_files(self) -> list[Path]:
+        """Helper modules in ``tests/`` (not ``test_*.py``) that both test files import.
+
+        They travel with the tests on every run, *Run* included, so they hold shared oracles
+        and data, never what only the hidden tests should know.
+        """
+        return sorted(p for p in (self.path / "tests").glob("*.py") if not p.name.startswith("test_"))
+
+    @property
     def hidden_tests(self) -> Path:
         """Tests run only by *Submit*; never shown."""
         return self.path / "tests" / "test_hidden.py"

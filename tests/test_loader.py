@@ -102,3 +102,11 @@ def test_a_lesson_quiz_is_loaded_and_checked(content_tree):
     assert (q.options, q.answer, q.explanation) == (("5", "6"), 1, "Two threes.")
     lesson.write_text(text.replace("answer: 1", "answer: 2"))
     assert any("quiz[0].answer" in p for p in problems_of(content_tree))
+
+
+def test_helper_modules_beside_the_tests_are_listed_and_may_not_take_a_graders_name(content_tree):
+    tests = content_tree / "exercises" / "double" / "tests"
+    (tests / "double_support.py").write_text("EXPECTED = 2\n")
+    assert [p.name for p in load_bank(content_tree).exercises["double"].support_files] == ["double_support.py"]
+    (tests / "conftest.py").write_text("")
+    assert any("conftest.py is a name the grader uses" in p for p in problems_of(content_tree))
