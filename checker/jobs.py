@@ -25,6 +25,8 @@ class JobContext:
     bank: ContentBank
     checker: GradingEngine
     sessions: sessionmaker[Session]
+    worker: str = ""
+    """Who grades (host:pid/slot), recorded on each submission it claims."""
 
 
 def grade_submission(ctx: JobContext, submission_id: int) -> str | None:
@@ -34,7 +36,7 @@ def grade_submission(ctx: JobContext, submission_id: int) -> str | None:
     grade the same one, and the result write is idempotent.
     """
     with ctx.sessions() as session:
-        sub = submissions.claim_submission(session, submission_id)
+        sub = submissions.claim_submission(session, submission_id, worker=ctx.worker or None)
         if sub is None:
             return None
         session.commit()

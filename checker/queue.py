@@ -8,9 +8,11 @@ queue's durable state is the database (status ``queued``), so a restart loses no
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 from abc import ABC, abstractmethod
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 
 from checker.jobs import JobContext, grade_submission
 from db import submissions
@@ -18,12 +20,36 @@ from db import submissions
 log = logging.getLogger(__name__)
 
 
+QUEUES = ("cpu", "gpu")
+
+
+@dataclass(frozen=True)
+class WorkerStatus:
+    """One grading worker as the health page shows it."""
+
+    name: str
+    """host:pid (Celery) or host/local-pool (local backend)."""
+    queues: tuple[str, ...]
+    """Queues it consumes: ``cpu``, ``gpu`` or both."""
+    slots: int
+    """Submissions it grades at once."""
+    has_gpu: bool
+
+
 class QueueBackend(ABC):
     """Accepts submission ids whose rows are already committed as ``queued``."""
 
     @abstractmethod
-    def enqueue(self, submission_id: int) -> None:
-        """Schedule grading of one submission; returns at once."""
+    def enqueue(self, submission_id: int, queue: str = "cpu") -> None:
+        """Schedule grading of one submission on ``queue`` (``cpu`` or ``gpu``); returns at once."""
+
+    @abstractmethod
+    def workers(self) -> list[WorkerStatus]:
+        """Workers alive now (for the health page and for routing)."""
+
+    def gpu_available(self) -> bool:
+        """Whether a worker with a GPU is alive, so ``gpu-preferred`` work may go to the gpu queue."""
+        return any(w.has_gpu and "gpu" in w.queues for w in self.workers())
 
     @abstractmethod
     def shutdown(self, wait: bool = True) -> None:
@@ -37,13 +63,16 @@ class QueueBackend(ABC):
 class LocalPool(QueueBackend):
     """A thread pool of ``workers`` graders in this process."""
 
-    def __init__(self, ctx: JobContext, workers: int = 2) -> None:
+    def __init__(self, ctx: JobContext, workers: int = 2, has_gpu: bool = False) -> None:
         self.ctx = ctx
+        self.slots = workers
+        self.has_gpu = has_gpu
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="grader")
         self._pending: set[Future] = set()
         self._lock = threading.Lock()
 
-    def enqueue(self, submission_id: int) -> None:
+    def enqueue(self, submission_id: int, queue: str = "cpu") -> None:
+        # One pool serves both queues: its engine runs every job on this machine's GPU if it has one.
         future = self._pool.submit(self._job, submission_id)
         with self._lock:
             self._pending.add(future)
@@ -59,6 +88,11 @@ class LocalPool(QueueBackend):
     def _done(self, future: Future) -> None:
         with self._lock:
             self._pending.discard(future)
+
+    def workers(self) -> list[WorkerStatus]:
+        alive = not self._pool._shutdown  # a shut-down pool grades nothing more
+        queues = ("cpu", "gpu") if self.has_gpu else ("cpu",)
+        return [WorkerStatus(f"{socket.gethostname()}/local-pool", queues, self.slots, self.has_gpu)] if alive else []
 
     def pending(self) -> int:
         """Jobs queued or running in this pool."""

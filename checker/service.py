@@ -103,17 +103,26 @@ class GradingService:
                     raise SubmitError(locked)
                 # Late work is accepted and recorded, never refused.
                 late = self.policy.late_minutes(session, user_id, exercise_id, now) if mode == "submit" else None
+        queue = None if problem else self.queue_for(exercise_id)
         with self.sessions() as session:
             sub = submissions.create_submission(
                 session, user_id=user_id, exercise_id=exercise_id, mode=mode, code=text,
                 status="error" if problem else "queued", error_reason=problem, late_minutes=late,
+                queue=queue,
             )
             session.commit()
             submission_id = sub.id
         if problem:
             return SubmitReceipt(submission_id, "error", problem)
-        self.backend.enqueue(submission_id)
+        self.backend.enqueue(submission_id, queue)
         return SubmitReceipt(submission_id, "queued")
+
+    def queue_for(self, exercise_id: str) -> str:
+        """``gpu`` for GPU exercises when a GPU worker is alive, else ``cpu`` (their CPU profile)."""
+        device = self.bank.exercises[exercise_id].device
+        if device in ("gpu", "gpu-preferred") and self.backend.gpu_available():
+            return "gpu"
+        return "cpu"
 
     def verdict(self, *, user_id: int, submission_id: int) -> VerdictView | None:
         """The submission's current state, or None if it does not exist or is not this user's."""

@@ -34,7 +34,13 @@ class Settings:
     content_dir: Path = PROJECT_ROOT
     """COURSE_CONTENT_DIR: folder holding ``lessons/`` and ``exercises/``."""
     checker_backend: str = "local"
-    """CHECKER_BACKEND: ``local`` runs jobs on a worker pool inside the app process."""
+    """CHECKER_BACKEND: ``local`` runs jobs on a worker pool inside the app process; ``celery`` sends
+    them to Celery workers (``python -m checker.worker``) through the broker at CELERY_BROKER_URL."""
+    broker_url: str = "redis://127.0.0.1:6379/0"
+    """CELERY_BROKER_URL: the Redis broker Celery workers and the app share (CHECKER_BACKEND=celery)."""
+    checker_gpu: str = "auto"
+    """CHECKER_GPU: ``auto`` (use a GPU when the machine has one), ``yes`` (this worker must have one)
+    or ``no``. A GPU worker runs ``gpu-preferred`` exercises on their GPU profile."""
     checker_workers: int = 2
     """CHECKER_WORKERS: how many submissions the local pool grades at once."""
     checker_mode: str = "warm"
@@ -48,6 +54,10 @@ class Settings:
     """CHECKER_PYTHON: interpreter that runs pytest on learner code (must have torch)."""
     max_code_bytes: int = 64 * 1024
     """MAX_CODE_BYTES: largest submission accepted, in bytes of UTF-8."""
+    api_host: str = "127.0.0.1"
+    """API_HOST: address the learner API (used by the command-line client) listens on."""
+    api_port: int = 8502
+    """API_PORT: port of the learner API served beside the app; 0 turns it off."""
     shakespeare_url: str = (
         "https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt"
     )
@@ -88,8 +98,15 @@ class Settings:
 
     def check(self) -> None:
         """Raise SettingsError naming the variable when a value is out of range."""
-        if self.checker_backend not in {"local"}:
-            raise SettingsError(f"CHECKER_BACKEND={self.checker_backend!r}: use 'local'")
+        if self.checker_backend not in {"local", "celery"}:
+            raise SettingsError(f"CHECKER_BACKEND={self.checker_backend!r}: use 'local' or 'celery'")
+        if self.checker_backend == "celery" and not self.broker_url.startswith(("redis://", "rediss://")):
+            raise SettingsError(f"CELERY_BROKER_URL={self.broker_url!r}: use a Redis URL, e.g. "
+                                "redis://127.0.0.1:6379/0")
+        if self.checker_gpu not in {"auto", "yes", "no"}:
+            raise SettingsError(f"CHECKER_GPU={self.checker_gpu!r}: use 'auto', 'yes' or 'no'")
+        if not 0 <= self.api_port <= 65535:
+            raise SettingsError(f"API_PORT={self.api_port}: use a port number, or 0 to turn the API off")
         if self.checker_mode not in {"warm", "cold"}:
             raise SettingsError(f"CHECKER_MODE={self.checker_mode!r}: use 'warm' or 'cold'")
         if self.checker_sandbox == "none" and self.allow_unsandboxed != "yes":
@@ -108,6 +125,10 @@ _ENV_NAMES = {
     "database_url": "DATABASE_URL",
     "content_dir": "COURSE_CONTENT_DIR",
     "checker_backend": "CHECKER_BACKEND",
+    "broker_url": "CELERY_BROKER_URL",
+    "checker_gpu": "CHECKER_GPU",
+    "api_host": "API_HOST",
+    "api_port": "API_PORT",
     "checker_workers": "CHECKER_WORKERS",
     "checker_mode": "CHECKER_MODE",
     "checker_sandbox": "CHECKER_SANDBOX",

@@ -211,6 +211,10 @@ class Submission(Base):
     """Minutes past the learner's due date (extensions included) when submitted; None if on time."""
     error_class: Mapped[str | None] = mapped_column(String(32))
     """Why it did not pass, in a word: shape, dtype, nan, values, timeout, memory, import, crash."""
+    queue: Mapped[str | None] = mapped_column(String(8))
+    """Which queue it was sent to (``cpu`` or ``gpu``); None for input refused before queueing."""
+    worker: Mapped[str | None] = mapped_column(String(128))
+    """The worker that graded it (host and slot), for the health page and for tracing faults."""
 
     tests: Mapped[list[TestResult]] = relationship(
         order_by="TestResult.id", cascade="all, delete-orphan", passive_deletes=True)
@@ -310,3 +314,46 @@ class Extension(Base):
     due_at: Mapped[datetime]
     granted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SubmissionInput(Base):
+    """A file the learner handed in beside the code (e.g. their own text to train a bigram on).
+
+    Kept in the database, not on the app's disk, so a worker on another machine can read it.
+    """
+
+    __tablename__ = "submission_inputs"
+    __table_args__ = (UniqueConstraint("submission_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(128))
+    content: Mapped[str] = mapped_column(Text)
+
+
+class SubmissionMetric(Base):
+    """A number a test measured (e.g. the validation loss of a trained GPT), for leaderboards."""
+
+    __tablename__ = "submission_metrics"
+    __table_args__ = (UniqueConstraint("submission_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(64))
+    value: Mapped[float] = mapped_column(Float)
+
+
+class ApiToken(Base):
+    """A personal token for the learner CLI; only its SHA-256 is stored, the token is shown once."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = _user_fk()
+    name: Mapped[str] = mapped_column(String(64))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))
+    """The token's first characters, shown in the list so a learner can tell tokens apart."""
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]

@@ -30,7 +30,7 @@ UNFINISHED = ("queued", "running")
 
 def create_submission(session: Session, *, user_id: int, exercise_id: str, mode: str, code: str,
                       status: str = "queued", error_reason: str | None = None,
-                      late_minutes: int | None = None) -> Submission:
+                      late_minutes: int | None = None, queue: str | None = None) -> Submission:
     """Record a new submission and flush it (the caller commits, then enqueues its id).
 
     A final ``status`` records a submission refused before grading (e.g. code too
@@ -41,7 +41,8 @@ def create_submission(session: Session, *, user_id: int, exercise_id: str, mode:
     if status not in STATUSES:
         raise ValueError(f"status {status!r} is not one of {STATUSES}")
     submission = Submission(user_id=user_id, exercise_id=exercise_id, mode=mode, code=code,
-                            status=status, error_reason=error_reason, late_minutes=late_minutes)
+                            status=status, error_reason=error_reason, late_minutes=late_minutes,
+                            queue=queue)
     if status in FINAL_STATUSES:
         submission.started_at = submission.finished_at = utcnow()
     session.add(submission)
@@ -49,7 +50,7 @@ def create_submission(session: Session, *, user_id: int, exercise_id: str, mode:
     return submission
 
 
-def claim_submission(session: Session, submission_id: int) -> Submission | None:
+def claim_submission(session: Session, submission_id: int, worker: str | None = None) -> Submission | None:
     """Move a queued submission to running and commit; None if it was not queued.
 
     One conditional UPDATE does the check and the change, so of two workers racing
@@ -58,7 +59,7 @@ def claim_submission(session: Session, submission_id: int) -> Submission | None:
     claimed = session.execute(
         update(Submission)
         .where(Submission.id == submission_id, Submission.status == "queued")
-        .values(status="running", started_at=utcnow())
+        .values(status="running", started_at=utcnow(), worker=worker)
         .returning(Submission.id)
     ).scalar_one_or_none()
     session.commit()
