@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the platform needs, when missing.
 #   scripts/system-deps.sh run    # bubblewrap (the checker's sandbox), python3-venv
-#   scripts/system-deps.sh test   # the same, plus chromium for the browser test
+#   scripts/system-deps.sh test   # the same, plus chromium (browser tests), redis-server (Celery tests)
+#                                 # and postgresql (the suite's PostgreSQL pass); the tests start their own servers
 # As root it installs them with apt-get; as another user it says what to install and fails.
 set -euo pipefail
 need=()
@@ -9,6 +10,8 @@ command -v bwrap >/dev/null 2>&1 || need+=(bubblewrap)
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need+=(python3-venv)
 if [ "${1:-run}" = test ]; then
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
+  command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 fi
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -eq 0 ]; then
