@@ -9,6 +9,7 @@ import logging
 import os
 from typing import Protocol
 
+from checker.gpu import GpuAccess
 from checker.result import CheckResult
 from checker.run import Checker
 from checker.sandbox import SandboxUnavailable
@@ -22,8 +23,9 @@ log = logging.getLogger(__name__)
 class GradingEngine(Protocol):
     """Anything that grades code against an exercise's tests."""
 
-    def check(self, spec: ExerciseSpec, code: str, mode: str) -> CheckResult:
-        """Grade ``code`` (``run``: public tests; ``submit``: all)."""
+    def check(self, spec: ExerciseSpec, code: str, mode: str, inputs: dict[str, str] | None = None) -> CheckResult:
+        """Grade ``code`` (``run``: public tests; ``submit``: all). With ``inputs`` (the learner's own
+        files, ``run`` only) the exercise's playground file runs instead, with the files beside it."""
 
     def close(self) -> None:
         """Release processes the engine holds."""
@@ -32,13 +34,18 @@ class GradingEngine(Protocol):
         """Which protections are active, one per line (shown to admins)."""
 
 
-def make_grading_engine(settings: Settings) -> GradingEngine:
-    """Warm zygotes when configured and possible; otherwise the cold sandbox, with a log line why."""
+def make_grading_engine(settings: Settings, slots: int | None = None, gpu: GpuAccess | None = None) -> GradingEngine:
+    """Warm zygotes when configured and possible; otherwise the cold sandbox, with a log line why.
+
+    ``slots`` defaults to CHECKER_WORKERS. ``gpu`` exposes that GPU to the warm sandboxes; the cold
+    engine grades on the CPU only (GPU workers run as root, so they get the warm engine).
+    """
+    slots = slots or settings.checker_workers
     if settings.checker_mode == "warm" and settings.checker_sandbox == "bwrap":
         from checker.warm import WarmChecker
 
         try:
-            engine = WarmChecker(settings.checker_python, settings.checker_workers, corpus_file(settings.data_dir))
+            engine = WarmChecker(settings.checker_python, slots, corpus_file(settings.data_dir), gpu=gpu)
             log.info("grading: warm sandboxes; protections:\n%s", engine.describe())
             return engine
         except SandboxUnavailable as exc:
@@ -46,6 +53,8 @@ def make_grading_engine(settings: Settings) -> GradingEngine:
     if settings.checker_sandbox == "none":
         log.warning("grading: NO SANDBOX (CHECKER_SANDBOX=none): learners' code runs as %s on this machine",
                     os.getuid())
+    if gpu is not None:
+        log.warning("grading: the cold engine does not expose the GPU; gpu-preferred exercises run their CPU profile")
     engine = Checker.from_settings(settings)
     log.info("grading: cold runs; protections:\n%s", engine.describe())
     return engine

@@ -33,11 +33,14 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from checker.metrics import decode_metrics
+from checker.inputs import checked_for_workspace
 from checker.report import ReportError, outcomes_from_stream
 from checker.result import CheckResult
 from checker.run import decode_artifacts, error_for_crash
+from checker.gpu import GpuAccess
 from checker.sandbox import SandboxUnavailable, system_mounts
-from checker.workspace import expected_tests
+from checker.workspace import expected_tests, selected_tests
 from courseware.spec import ExerciseSpec
 
 log = logging.getLogger(__name__)
@@ -90,8 +93,10 @@ def _cgroup_dir(controller: str, uid: int) -> Path | None:
 class Slot:
     """One zygote process and the pipe to it."""
 
-    def __init__(self, index: int, uid: int, python: str, corpus: Path | None, protections: Protections) -> None:
+    def __init__(self, index: int, uid: int, python: str, corpus: Path | None, protections: Protections,
+                 gpu: GpuAccess | None = None) -> None:
         self.index = index
+        self.gpu = gpu
         self.uid = uid
         self.python = python
         self.corpus = corpus
@@ -119,6 +124,9 @@ class Slot:
         if self.corpus is not None:
             cmd += ["--perms", "0755", "--dir", "/data", "--ro-bind", str(self.corpus), "/data/tinyshakespeare.txt"]
         args = ["--uid", str(self.uid)]
+        if self.gpu is not None:
+            cmd += self.gpu.bwrap_args()
+            args += ["--gpu"]
         for controller, path in self.cgroups.items():
             if path is not None:
                 cmd += ["--perms", "0755", "--dir", "/cgroup", "--bind", str(path), f"/cgroup/{controller}"]
@@ -132,6 +140,8 @@ class Slot:
         self.stop()
         env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1",
                "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+        if self.gpu is not None:
+            env |= self.gpu.env()
         pids = self.cgroups.get("pids")
         if pids is not None:
             (pids / "pids.max").write_text("max")
@@ -229,7 +239,8 @@ def _claim_instance() -> tuple[int, object]:
 class WarmChecker:
     """Grades with warm zygotes; same ``check`` API as the cold ``checker.run.Checker``."""
 
-    def __init__(self, python: str, slots: int = 2, corpus: Path | None = None, start: bool = True) -> None:
+    def __init__(self, python: str, slots: int = 2, corpus: Path | None = None, start: bool = True,
+                 gpu: GpuAccess | None = None) -> None:
         if os.geteuid() != 0:
             raise SandboxUnavailable("warm grading needs root (to drop each job to its own uid); "
                                      "use CHECKER_MODE=cold")
@@ -238,12 +249,19 @@ class WarmChecker:
         self._slots: queue.Queue[Slot] = queue.Queue()
         self._instance, self._lock = _claim_instance()
         base = SLOT_UID_BASE + self._instance * SLOTS_PER_INSTANCE
-        self._all = [Slot(i, base + i, python, corpus, self.protections) for i in range(min(slots, SLOTS_PER_INSTANCE))]
+        self.gpu = gpu
+        self._all = [Slot(i, base + i, python, corpus, self.protections, gpu)
+                     for i in range(min(slots, SLOTS_PER_INSTANCE))]
         first = self._all[0].cgroups
         self.protections.cgroup_memory = first["memory"] is not None
         self.protections.cgroup_pids = first["pids"] is not None
         if not self.protections.cgroup_memory:
             self.protections.notes.append("memory is limited by RLIMIT_AS only (no writable cgroup v1 memory)")
+        if gpu is not None:
+            self.protections.notes.append(
+                f"GPU: jobs see {', '.join(gpu.devices)} only; CUDA reserves huge address space, so GPU jobs are "
+                "held by the cgroup memory limit instead of RLIMIT_AS"
+                + ("" if self.protections.cgroup_memory else " (NONE here: no cgroup v1 memory; host memory unlimited)"))
         for slot in self._all:
             self._slots.put(slot)
         if start:
@@ -253,12 +271,15 @@ class WarmChecker:
             for t in threads:
                 t.join()
 
-    def check(self, spec: ExerciseSpec, code: str, mode: str) -> CheckResult:
-        """Grade ``code``: ``run`` = public tests, ``submit`` = all tests."""
-        if mode not in ("run", "submit"):
-            raise ValueError(f"mode must be 'run' or 'submit', not {mode!r}")
-        test_files = {"test_public.py": "public"} | ({"test_hidden.py": "hidden"} if mode == "submit" else {})
-        sources = {"test_public.py": spec.public_tests, "test_hidden.py": spec.hidden_tests}
+    def check(self, spec: ExerciseSpec, code: str, mode: str, inputs: dict[str, str] | None = None) -> CheckResult:
+        """Grade ``code``: ``run`` = public tests, ``submit`` = all tests.
+
+        With ``inputs`` (the learner's own files, ``run`` only) the playground file runs instead
+        of the public tests; the files are written read-only into the job's workspace.
+        """
+        chosen = selected_tests(spec, mode, playground=inputs is not None)
+        test_files = {name: visibility for name, (_, visibility) in chosen.items()}
+        sources = {name: source for name, (source, _) in chosen.items()}
         files = {name: sources[name].read_text(encoding="utf-8") for name in test_files}
         files |= {p.name: p.read_text(encoding="utf-8") for p in spec.support_files}
         slot = self._slots.get()
@@ -266,6 +287,8 @@ class WarmChecker:
             slot.set_process_limit(spec.limits.processes)
             job = {"id": f"job-{uuid.uuid4().hex}", "uid": slot.uid, "tests": list(test_files),
                    "files": {"submission.py": code, **files}, "corpus": self.corpus is not None,
+                   "hidden": [name for name, visibility in test_files.items() if visibility == "hidden"],
+                   "inputs": checked_for_workspace(inputs) if inputs is not None else None,
                    "limits": {"time_s": spec.limits.time_s, "memory_mb": spec.limits.memory_mb,
                               "processes": spec.limits.processes, "output_kb": spec.limits.output_kb}}
             answer = slot.run(job, spec.limits.time_s + 30)
@@ -299,7 +322,8 @@ class WarmChecker:
             return CheckResult.from_error("The test run's exit status contradicts its results; "
                                           "the run was not trusted.", output, duration, tuple(tests))
         return CheckResult(status="passed" if all_passed else "failed", tests=tuple(tests),
-                           artifacts=tuple(decode_artifacts(answer["artifacts"])), output=output,
+                           artifacts=tuple(decode_artifacts(answer["artifacts"])),
+                           metrics=decode_metrics(answer.get("metrics") or ""), output=output,
                            duration_s=duration, cpu_s=answer.get("cpu_s"))
 
     def describe(self) -> str:

@@ -8,7 +8,10 @@ The Streamlit app builds it once per process (``st.cache_resource``).
 from __future__ import annotations
 
 import logging
+import os
+import socket
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -16,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from checker.jobs import JobContext
 from checker.queue import LocalPool, QueueBackend
 from checker.engines import GradingEngine, make_grading_engine
+from checker.gpu import find_gpu
 from checker.service import GradingService
 from courseware.loader import load_bank
 from courseware.settings import Settings
@@ -23,6 +27,9 @@ from courseware.spec import ContentBank
 from db.engine import make_engine, session_factory
 from db.migrate import upgrade
 from portal.pacing import PacingPolicy
+
+if TYPE_CHECKING:
+    from portal.api import ApiServer
 
 log = logging.getLogger(__name__)
 
@@ -40,12 +47,30 @@ class AppContext:
     grading: GradingService
     recovered: list[int]
     """Submissions a previous process left unfinished, re-queued at start."""
+    api: ApiServer | None = None
+    """The learner API served beside the app (``portal.api.serve_beside_app``); None when off or unavailable."""
 
     def close(self) -> None:
-        """Stop the workers and release the database."""
+        """Stop the learner API and the workers and release the database."""
+        if self.api is not None:
+            self.api.close()
         self.backend.shutdown(wait=True)
         self.checker.close()
         self.engine.dispose()
+
+
+def make_backend(settings: Settings, bank: ContentBank,
+                 sessions: sessionmaker[Session]) -> tuple[GradingEngine, QueueBackend]:
+    """The grading engine and queue of CHECKER_BACKEND: a local pool, or Celery workers elsewhere."""
+    if settings.checker_backend == "celery":
+        from checker.celery_queue import CeleryQueue, RemoteWorkers
+
+        return RemoteWorkers(settings.broker_url), CeleryQueue(settings.broker_url, bank, sessions)
+    checker = make_grading_engine(settings, gpu=find_gpu(settings.checker_gpu))
+    has_gpu = getattr(checker, "gpu", None) is not None
+    host = socket.gethostname()
+    return checker, LocalPool(JobContext(bank, checker, sessions, worker=f"{host}:{os.getpid()}/local"),
+                              workers=settings.checker_workers, has_gpu=has_gpu)
 
 
 def build_context(settings: Settings, *, recover: bool = True) -> AppContext:
@@ -59,8 +84,7 @@ def build_context(settings: Settings, *, recover: bool = True) -> AppContext:
             connection.exec_driver_sql("PRAGMA optimize")
     sessions = session_factory(engine)
     bank = load_bank(settings.content_dir)
-    checker = make_grading_engine(settings)
-    backend = LocalPool(JobContext(bank, checker, sessions), workers=settings.checker_workers)
+    checker, backend = make_backend(settings, bank, sessions)
     grading = GradingService(sessions, bank, backend, settings.max_code_bytes, policy=PacingPolicy(bank))
     recovered = backend.recover() if recover else []
     if recovered:

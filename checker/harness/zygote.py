@@ -23,6 +23,7 @@ import resource
 import selectors
 import shutil
 import signal
+import stat
 import sys
 import time
 
@@ -34,6 +35,8 @@ OUTPUT = "/output"
 MAX_FILE_BYTES = 16 * 1024 * 1024
 MAX_ARTIFACTS = 20
 MAX_ARTIFACT_BYTES = 256 * 1024
+METRICS_FILE = "metrics.jsonl"
+MAX_METRICS_BYTES = 64 * 1024  # as checker.metrics, which decodes what this reads
 PR_SET_NO_NEW_PRIVS = 38
 EXIT_SETUP_FAILED = 70
 EXIT_OUTPUT_LIMIT = 71
@@ -126,8 +129,21 @@ def write_workspace(job: dict) -> dict:
         shutil.copyfile(f"{RUNTIME}/{name}", f"{paths['code']}/{name}")
     os.makedirs(paths["artifacts"], mode=0o700)
     os.chown(paths["artifacts"], job["uid"], job["uid"])
+    if job.get("inputs") is not None:
+        # The learner's own files (a playground run): root's, read-only to the job, plain names only.
+        paths["inputs"] = f"{root}/inputs"
+        os.makedirs(paths["inputs"], mode=0o755)
+        for name, text in job["inputs"].items():
+            if "/" in name or name.startswith("."):
+                raise ValueError(f"refusing input file name {name!r}")
+            with open(f"{paths['inputs']}/{name}", "w", encoding="utf-8") as f:
+                f.write(text)
     open(paths["output"], "wb").close()
     return paths
+
+
+GPU = False
+"""Set by --gpu: this slot's jobs may use the GPU."""
 
 
 def child(job: dict, paths: dict, result_w: int, cgroups: dict) -> None:
@@ -139,8 +155,10 @@ def child(job: dict, paths: dict, result_w: int, cgroups: dict) -> None:
                 f.write(str(os.getpid()))
         limits = job["limits"]
         memory = int(limits["memory_mb"]) * 1024 * 1024
-        address_space = vm_size_bytes() + memory
-        resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
+        if not (GPU and "memory" in cgroups):
+            # CUDA maps far more address space than it uses; GPU jobs rely on the cgroup instead.
+            address_space = vm_size_bytes() + memory
+            resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
         resource.setrlimit(resource.RLIMIT_FSIZE, (MAX_FILE_BYTES, MAX_FILE_BYTES))
         cpu = int(limits["time_s"]) + 2
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
@@ -160,13 +178,16 @@ def child(job: dict, paths: dict, result_w: int, cgroups: dict) -> None:
         os.environ.update({"HOME": "/tmp", "COURSE_ARTIFACT_DIR": paths["artifacts"], "PYTHONHASHSEED": "0"})
         if job.get("corpus"):
             os.environ["COURSE_CORPUS"] = "/data/tinyshakespeare.txt"
+        if "inputs" in paths:
+            os.environ["COURSE_INPUT_DIR"] = paths["inputs"]
         sys.path[:] = [paths["code"]] + [p for p in sys.path if p != RUNTIME]
         sys.stdout = os.fdopen(1, "w", buffering=1)
         sys.stderr = os.fdopen(2, "w", buffering=1)
         import pytest
         from result_stream import ResultStream
 
-        hidden = [f"{paths['code']}/{name}" for name in job["tests"] if name != "test_public.py"]
+        hidden_names = job["hidden"] if "hidden" in job else [n for n in job["tests"] if n != "test_public.py"]
+        hidden = [f"{paths['code']}/{name}" for name in hidden_names]
         code = pytest.main(["-q", "-p", "no:cacheprovider", "-o", "addopts=", "--tb=short",
                             "--rootdir", paths["code"], *job["tests"]],
                            plugins=[ResultStream(result_w, hide=hidden)])
@@ -319,6 +340,7 @@ def run_job(job: dict, cgroups: dict) -> dict:
         "oom": read_cgroup(memory_dir, "memory.oom_control") > oom_before,
         "memory_limit_hit": read_cgroup(memory_dir, "memory.failcnt") > fail_before,
         "artifacts": read_artifacts(paths["artifacts"]),
+        "metrics": read_metrics_tail(paths["artifacts"]),
         "duration_s": time.monotonic() - start, "phases": phases,
         "cpu_s": usage.ru_utime + usage.ru_stime,
     }
@@ -352,12 +374,32 @@ def read_artifacts(folder: str) -> list[dict]:
     return found
 
 
+def read_metrics_tail(folder: str) -> str:
+    """The end of the metrics file the tests appended to, as text; the host decides what counts."""
+    try:
+        # O_NONBLOCK: a FIFO planted under that name must not stall the zygote.
+        fd = os.open(f"{folder}/{METRICS_FILE}", os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return ""
+    with os.fdopen(fd, "rb") as f:
+        info = os.fstat(f.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            return ""
+        start = max(0, info.st_size - MAX_METRICS_BYTES)
+        f.seek(start)
+        text = f.read(MAX_METRICS_BYTES).decode("utf-8", errors="replace")
+    return text.partition("\n")[2] if start > 0 else text
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--uid", type=int, required=True)
     parser.add_argument("--cgroup-memory")
     parser.add_argument("--cgroup-pids")
+    parser.add_argument("--gpu", action="store_true", help="jobs may use the GPU (device nodes are mounted)")
     args = parser.parse_args()
+    global GPU
+    GPU = args.gpu
     cgroups = {k: v for k, v in (("memory", args.cgroup_memory), ("pids", args.cgroup_pids)) if v}
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     os.chmod("/tmp", 0o1777)  # the jobs' uid writes pytest's capture files here
