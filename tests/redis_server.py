@@ -1,4 +1,4 @@
-"""A throwaway Redis server on loopback for the Celery tests (one per test session).
+"""A throwaway Redis server on loopback for the Celery tests (one per test session) and benchmarks.
 
 ``scripts/system-deps.sh test`` installs Debian's redis-server; without it the fixture
 fails with that instruction rather than skipping.
@@ -13,6 +13,9 @@ from pathlib import Path
 
 import pytest
 
+MISSING = ("redis-server is not installed: run `scripts/system-deps.sh test` (as root) or "
+           "`sudo apt-get install redis-server`")
+
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -20,14 +23,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def redis_url(tmp_path_factory: pytest.TempPathFactory):
-    """``redis://127.0.0.1:PORT`` of a fresh server without persistence; stopped after the session."""
+def start_redis(folder: Path) -> tuple[subprocess.Popen, str]:
+    """Start redis-server without persistence on a free loopback port; returns it and its URL."""
     binary = shutil.which("redis-server")
     if binary is None:
-        pytest.fail("redis-server is not installed: run `scripts/system-deps.sh test` (as root) or "
-                    "`sudo apt-get install redis-server`")
-    folder: Path = tmp_path_factory.mktemp("redis")
+        raise RuntimeError(MISSING)
     port = _free_port()
     proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
                              "--appendonly", "no", "--dir", str(folder), "--protected-mode", "yes"],
@@ -38,13 +38,22 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory):
             with socket.create_connection(("127.0.0.1", port), timeout=0.5) as s:
                 s.sendall(b"PING\r\n")
                 if s.recv(16).startswith(b"+PONG"):
-                    break
+                    return proc, f"redis://127.0.0.1:{port}"
         except OSError:
             pass
         if proc.poll() is not None or time.monotonic() > deadline:
             proc.kill()
-            pytest.fail(f"redis-server did not start: {(folder / 'redis.log').read_text()[-500:]}")
+            raise RuntimeError(f"redis-server did not start: {(folder / 'redis.log').read_text()[-500:]}")
         time.sleep(0.05)
-    yield f"redis://127.0.0.1:{port}"
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory):
+    """``redis://127.0.0.1:PORT`` of a fresh server; stopped after the session."""
+    try:
+        proc, url = start_redis(tmp_path_factory.mktemp("redis"))
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+    yield url
     proc.terminate()
     proc.wait(timeout=10)
