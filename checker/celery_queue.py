@@ -51,6 +51,10 @@ def make_celery(broker_url: str, bank: ContentBank) -> Celery:
         task_default_queue="cpu",
         task_ignore_result=True,
         broker_connection_retry_on_startup=True,
+        # A page waits on publishing: give up within seconds and say so, rather than hang.
+        task_publish_retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.5,
+                                   "interval_max": 1},
+        broker_connection_timeout=2,
         broker_transport_options={"visibility_timeout": visibility_timeout_s(bank)},
         worker_hijack_root_logger=False,
         worker_send_task_events=False,
@@ -84,8 +88,13 @@ class CeleryQueue(QueueBackend):
             rows = session.execute(select(Submission.id, Submission.queue).where(Submission.status == "queued")
                                    .order_by(Submission.id)).all()
         gpu = self.gpu_available()
-        for submission_id, queue in rows:
-            self.enqueue(submission_id, "gpu" if queue == "gpu" and gpu else "cpu")
+        try:
+            for submission_id, queue in rows:
+                self.enqueue(submission_id, "gpu" if queue == "gpu" and gpu else "cpu")
+        except Exception as exc:  # the app must start while the broker is down; workers sweep later
+            log.warning("could not re-send queued submissions (broker unreachable: %s); they wait in the "
+                        "database until the app restarts with the broker up", exc)
+            return []
         return [r[0] for r in rows]
 
     def shutdown(self, wait: bool = True) -> None:

@@ -223,3 +223,25 @@ def test_visibility_timeout_outlasts_the_longest_exercise(app):
     assert visibility_timeout_s(app.bank) > longest * 2
     assert isinstance(app.backend, CeleryQueue)
     assert "Celery workers" in app.checker.describe()
+
+
+def test_a_submission_made_while_the_broker_is_down_is_an_error_the_learner_can_act_on(tmp_path, content_tree):
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        dead = f"redis://127.0.0.1:{s.getsockname()[1]}/0"
+    context = build_context(make_settings(tmp_path / "data", content_tree, CHECKER_BACKEND="celery",
+                                          CELERY_BROKER_URL=dead, CHECKER_GPU="no"))
+    try:
+        [learner] = make_learners(context, 1)
+        start = time.monotonic()
+        receipt = context.grading.submit(user_id=learner, exercise_id="double", mode="run",
+                                         code="def double(x):\n    return x * 2\n")
+        assert time.monotonic() - start < 15
+        assert receipt.status == "error" and "submit again in a minute" in receipt.message
+        view = context.grading.verdict(user_id=learner, submission_id=receipt.submission_id)
+        assert view.status == "error" and view.error_reason == receipt.message
+        assert context.backend.workers() == []
+    finally:
+        context.close()
