@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 SHARED_CORPUS := ../shared/data/tinyshakespeare.txt
 
-.PHONY: run test setup system-deps-run system-deps-test migrate validate corpus bench clean
+.PHONY: run test test-postgres setup system-deps-run system-deps-test migrate validate corpus bench clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,16 @@ validate: setup
 
 test: system-deps-test setup corpus validate
 	$(PY) -m pytest
+
+# The test files that store data, again on a throwaway PostgreSQL server the tests start
+# themselves (tests/postgres_server.py). A new test file that uses the database belongs here.
+PG_TESTS := $(wildcard tests/test_db_*.py) tests/test_service.py tests/test_recovery.py tests/test_cohorts.py \
+	tests/test_admin.py tests/test_admin_page.py tests/test_app.py tests/test_lead_page.py tests/test_health.py \
+	tests/test_leaderboard.py tests/test_metrics.py tests/test_tokens.py tests/test_learner_api.py \
+	tests/test_learner_cli.py tests/test_cli_access_page.py tests/test_playground.py tests/test_celery.py
+
+test-postgres: system-deps-test setup corpus
+	$(PY) -m pytest --database=postgresql $(PG_TESTS)
 
 bench: setup corpus
 	$(PY) bench/verdict_latency.py

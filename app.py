@@ -30,6 +30,7 @@ if user is not None and user.role in ("lead", "admin"):
     pages.append(st.Page("app_pages/cohort.py", title="My cohorts", icon="👥", url_path="cohorts"))
 if user is not None and user.role == "admin":
     pages.append(st.Page("app_pages/admin.py", title="Admin", icon="🛠️", url_path="admin"))
+    pages.append(st.Page("app_pages/health.py", title="Grading health", icon="🩺", url_path="health"))
 page = st.navigation(pages, position="sidebar" if user else "hidden")
 if user is None:
     login_view(ctx)

@@ -1,5 +1,5 @@
 """The lead's cohort dashboard: heatmap, completion against the schedule, hardest exercises,
-stuck learners, due dates and extensions, a learner drill-down and the gradebook."""
+stuck learners, leaderboards, due dates and extensions, a learner drill-down and the gradebook."""
 from datetime import date
 
 import altair as alt
@@ -10,6 +10,8 @@ from portal.cohorts import cohort_choices, deadlines, grant_extension, set_deadl
 from portal.dashboard import cohort_dashboard
 from portal.drilldown import attempts, diff, hint_uses
 from portal.gradebook import gradebook_csv
+from portal.leaderboard import cohort_leaderboard, leaderboard_exercises
+from ui.leaderboard import render_leaderboard
 from ui.session import get_context, require_user
 
 ctx = get_context()
@@ -79,6 +81,10 @@ with right:
                      key="stuck_table")
     else:
         st.caption("Nobody is stuck right now.")
+
+for board_exercise in leaderboard_exercises(ctx.bank, [e for e, _ in data.exercises]):
+    st.subheader(f"Leaderboard: {titles[board_exercise]}")
+    render_leaderboard(cohort_leaderboard(ctx.sessions, ctx.bank, user, cohort_id, board_exercise))
 
 st.subheader("Due dates and extensions")
 items = ([(m.id, f"module: {m.title}") for m in track.modules] if track else []) + \

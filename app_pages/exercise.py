@@ -5,7 +5,10 @@ from streamlit_ace import st_ace
 from checker.service import SubmitError
 from portal.exercise import (attempts, earned_solution, hints_revealed, load_code, prompt_body, reveal_hint,
                              save_code)
+from portal.leaderboard import cohort_leaderboard, member_cohorts
 from ui.corpus import corpus_panel
+from ui.leaderboard import render_leaderboard
+from ui.own_text import own_text_panel
 from ui.session import get_context, pick_from_query, require_user
 from ui.verdict import render_verdict
 
@@ -35,6 +38,10 @@ with prompt_col:
     if solution:
         with st.expander("Reference solution (you have passed this exercise)"):
             st.code(solution, language="python")
+    if spec.leaderboard is not None:
+        for board_cohort, board_cohort_name in member_cohorts(ctx.sessions, user).items():
+            with st.expander(f"Leaderboard of {board_cohort_name}"):
+                render_leaderboard(cohort_leaderboard(ctx.sessions, ctx.bank, user, board_cohort, spec.id), user.id)
 
 with editor_col:
     if SAVED_KEY not in st.session_state:
@@ -59,6 +66,10 @@ with editor_col:
             st.session_state[SUB_KEY] = receipt.submission_id
         except SubmitError as exc:
             st.error(str(exc))
+    if spec.playground is not None:
+        started = own_text_panel(ctx.grading, user.id, spec, code or "")
+        if started is not None:
+            st.session_state[SUB_KEY] = started
 
     submission_id = st.session_state.get(SUB_KEY)
 

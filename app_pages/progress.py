@@ -1,4 +1,5 @@
-"""My progress: the cohort schedule, what is due, the streak, and every track's completion."""
+"""My progress: the cohort schedule, what is due, the streak, every track's completion, and
+command-line access tokens."""
 from datetime import date
 
 import altair as alt
@@ -6,6 +7,7 @@ import streamlit as st
 
 from portal.catalog import all_outlines
 from portal.learner_progress import my_progress
+from ui.cli_access import cli_access_section
 from ui.session import get_context, require_user
 
 ctx = get_context()
@@ -41,3 +43,4 @@ for outline in all_outlines(ctx.sessions, ctx.bank, user.id):
         x=alt.X("items:Q", stack="zero"), y=alt.Y("module:N", title=None),
         color=alt.Color("status:N", scale=alt.Scale(domain=["done", "to do"], range=["#2e7d32", "#cfd8dc"])))
     st.altair_chart(chart, width="stretch")
+cli_access_section(ctx, user)

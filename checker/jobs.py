@@ -14,6 +14,7 @@ from checker.classify import error_class, submission_error_class
 from checker.engines import GradingEngine
 from courseware.spec import ContentBank
 from db import submissions
+from db.submission_inputs import load_inputs
 
 log = logging.getLogger(__name__)
 
@@ -41,12 +42,15 @@ def grade_submission(ctx: JobContext, submission_id: int) -> str | None:
             return None
         session.commit()
         exercise_id, code, mode = sub.exercise_id, sub.code, sub.mode
+        inputs = load_inputs(session, submission_id) or None  # the learner's own text: a playground run
     spec = ctx.bank.exercises.get(exercise_id)
     if spec is None:
         result = CheckResult.from_error(f"Exercise {exercise_id!r} no longer exists in the course.")
+    elif inputs is not None and spec.playground is None:
+        result = CheckResult.from_error("This exercise no longer offers a run on your own text.")
     else:
         try:
-            result = ctx.checker.check(spec, code, mode)
+            result = ctx.checker.check(spec, code, mode, inputs=inputs)
         except Exception:  # a platform fault must still end the submission in a final state
             log.exception("grading submission %s failed", submission_id)
             result = CheckResult.from_error("The grader hit an internal problem; your code was not "
@@ -59,7 +63,8 @@ def grade_submission(ctx: JobContext, submission_id: int) -> str | None:
         submissions.store_result(
             session, submission_id, status=result.status, score=result.score(points),
             tests=tests, artifacts=[a.as_row() for a in result.artifacts],
-            error_reason=result.error_reason, output=result.output, points_possible=points,
+            metrics=[m.as_row() for m in result.metrics], error_reason=result.error_reason,
+            output=result.output, points_possible=points,
             error_class=submission_error_class(result.status, result.error_reason, failing),
         )
     return result.status

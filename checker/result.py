@@ -43,6 +43,18 @@ class Artifact:
 
 
 @dataclass(frozen=True)
+class Metric:
+    """A number a test measured, e.g. the validation loss of a trained model (for leaderboards)."""
+
+    name: str
+    value: float
+
+    def as_row(self) -> dict[str, object]:
+        """The dict ``db.submissions.store_result`` stores."""
+        return {"name": self.name, "value": self.value}
+
+
+@dataclass(frozen=True)
 class CheckResult:
     """Everything one grading run found out."""
 
@@ -50,6 +62,8 @@ class CheckResult:
     """passed: every test passed; failed: a test failed; error: no trustworthy report."""
     tests: tuple[TestOutcome, ...] = ()
     artifacts: tuple[Artifact, ...] = ()
+    metrics: tuple[Metric, ...] = ()
+    """Numbers the tests published; only a trusted run (passed or failed) carries them."""
     error_reason: str | None = None
     """Why the run is an error, for the learner (time limit, crash before the report...)."""
     output: str = ""

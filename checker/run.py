@@ -11,6 +11,8 @@ import signal
 from dataclasses import dataclass
 from pathlib import Path
 
+from checker.inputs import INPUT_DIR_ENV
+from checker.metrics import read_metrics
 from checker.report import ReportError, parse_junit
 from checker.result import Artifact, CheckResult
 from checker.sandbox import Mount, Sandbox, make_sandbox
@@ -54,9 +56,13 @@ class Checker:
                 "OFF unprivileged uid per job (runs as the app's user; the process limit is not enforced for root)\n"
                 "OFF cgroup limits\non  rlimits (address space, file size, CPU time, open files)")
 
-    def check(self, spec: ExerciseSpec, code: str, mode: str) -> CheckResult:
-        """Grade ``code``: ``mode="run"`` runs the public tests, ``"submit"`` all of them."""
-        ws = build_workspace(spec, code, mode, self.workspaces)
+    def check(self, spec: ExerciseSpec, code: str, mode: str, inputs: dict[str, str] | None = None) -> CheckResult:
+        """Grade ``code``: ``mode="run"`` runs the public tests, ``"submit"`` all of them.
+
+        With ``inputs`` (the learner's own files, mode ``run`` only) the exercise's playground
+        file runs instead of the public tests, with the files in a read-only folder.
+        """
+        ws = build_workspace(spec, code, mode, self.workspaces, inputs)
         try:
             return self._run(spec, ws)
         finally:
@@ -81,6 +87,10 @@ class Checker:
             "MKL_NUM_THREADS": "1",
             "COURSE_ARTIFACT_DIR": self.sandbox.path_inside(inside["artifacts"]),
         }
+        if ws.inputs.is_dir():  # a playground run: the learner's own files, read-only
+            inputs_mount = Mount(ws.inputs, "/inputs")
+            mounts.append(inputs_mount)
+            env[INPUT_DIR_ENV] = self.sandbox.path_inside(inputs_mount)
         if self.corpus is not None:
             corpus_mount = Mount(self.corpus, "/data/tinyshakespeare.txt")
             mounts.append(corpus_mount)
@@ -113,8 +123,8 @@ class Checker:
             return CheckResult.from_error("The test run's exit status contradicts its report; "
                                           "the run was not trusted.", output, proc.duration_s, tuple(tests))
         return CheckResult(status="passed" if all_passed else "failed", tests=tuple(tests),
-                           artifacts=tuple(read_artifacts(ws.artifacts)), output=output,
-                           duration_s=proc.duration_s)
+                           artifacts=tuple(read_artifacts(ws.artifacts)), metrics=read_metrics(ws.artifacts),
+                           output=output, duration_s=proc.duration_s)
 
 
 def error_for_crash(returncode: int, spec: ExerciseSpec, output: str, *, oom: bool = False,

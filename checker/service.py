@@ -10,18 +10,23 @@ never reaches a worker.
 from __future__ import annotations
 
 import json
+import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from checker.inputs import InputError, inspect_inputs
 from checker.intake import inspect_code
 from checker.queue import QueueBackend
 from courseware.spec import ContentBank
 from db import submissions
 from db.models import utcnow
+from db.submission_inputs import add_inputs, input_names
 
+log = logging.getLogger(__name__)
 FINAL_STATUSES = ("passed", "failed", "error")
 
 
@@ -67,6 +72,8 @@ class VerdictView:
     """pytest's console output; only for *Run* (public tests), whose output reveals nothing hidden."""
     late_minutes: int | None = None
     """Minutes past the due date when submitted (recorded, never refused)."""
+    inputs: tuple[str, ...] = ()
+    """Names of the files handed in beside the code: set for a playground run ("your own text")."""
 
     @property
     def final(self) -> bool:
@@ -85,12 +92,19 @@ class GradingService:
         self.max_code_bytes = max_code_bytes
         self.policy = policy
 
-    def submit(self, *, user_id: int, exercise_id: str, code: str | bytes, mode: str) -> SubmitReceipt:
-        """Store a submission and queue it (or store why it was rejected). Returns at once."""
+    def submit(self, *, user_id: int, exercise_id: str, code: str | bytes, mode: str,
+               inputs: Mapping[str, str | bytes] | None = None) -> SubmitReceipt:
+        """Store a submission and queue it (or store why it was rejected). Returns at once.
+
+        ``inputs`` (e.g. ``{"own_text.txt": text}``) makes a *Run* a playground run: the
+        exercise's playground file trains the code on the learner's own text. Inputs that
+        break a rule raise SubmitError and nothing is stored.
+        """
         if exercise_id not in self.bank.exercises:
             raise SubmitError(f"There is no exercise {exercise_id!r}.")
         if mode not in ("run", "submit"):
             raise SubmitError(f"mode must be 'run' or 'submit', not {mode!r}")
+        own_files = self._check_inputs(exercise_id, mode, inputs) if inputs else {}
         text, problem = inspect_code(code, self.max_code_bytes)
         now = utcnow()
         late = None
@@ -110,12 +124,34 @@ class GradingService:
                 status="error" if problem else "queued", error_reason=problem, late_minutes=late,
                 queue=queue,
             )
+            if own_files:  # stored even with a code problem, so the history shows what was tried
+                add_inputs(session, sub.id, own_files)
             session.commit()
             submission_id = sub.id
         if problem:
             return SubmitReceipt(submission_id, "error", problem)
-        self.backend.enqueue(submission_id, queue)
+        try:
+            self.backend.enqueue(submission_id, queue)
+        except Exception:  # a broker outage must not leave a row queued that no worker will ever see
+            log.exception("could not queue submission %s", submission_id)
+            reason = ("The grading queue is unreachable right now, so your code was not graded. "
+                      "Nothing is lost: submit again in a minute.")
+            with self.sessions() as session:
+                submissions.store_result(session, submission_id, status="error", score=0.0, tests=[],
+                                         artifacts=[], error_reason=reason, points_possible=0.0)
+            return SubmitReceipt(submission_id, "error", reason)
         return SubmitReceipt(submission_id, "queued")
+
+    def _check_inputs(self, exercise_id: str, mode: str, inputs: Mapping[str, str | bytes]) -> dict[str, str]:
+        """The learner's own files, checked; SubmitError says what is wrong with them."""
+        if mode != "run":
+            raise SubmitError("Your own text can only be used with Run; Submit grades the exercise's own tests.")
+        if self.bank.exercises[exercise_id].playground is None:
+            raise SubmitError("This exercise has no playground, so it cannot run on your own text.")
+        try:
+            return inspect_inputs(inputs)
+        except InputError as exc:
+            raise SubmitError(str(exc)) from None
 
     def queue_for(self, exercise_id: str) -> str:
         """``gpu`` for GPU exercises when a GPU worker is alive, else ``cpu`` (their CPU profile)."""
@@ -138,6 +174,7 @@ class GradingService:
                         "message": t.message, "duration_s": t.duration_s} for t in sub.tests],
                 artifacts=[_artifact(a.payload) for a in sub.artifacts],
                 output=sub.output if sub.mode == "run" else None, late_minutes=sub.late_minutes,
+                inputs=tuple(input_names(session, sub.id)) if sub.mode == "run" else (),
             )
 
 

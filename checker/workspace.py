@@ -5,8 +5,9 @@ Layout on the host (``<workspaces>/<job>/``)::
     code/         read-only inside the sandbox: submission.py, conftest.py, course_harness.py, test_*.py
     artifacts/    writable: plots and text the tests publish
     report/       writable: pytest's JUnit XML
+    inputs/       read-only, playground runs only: the learner's own text (``checker.inputs``)
 
-Only these three folders are mounted; the exercise folder (with ``solution.py``) is not.
+Only these folders are mounted; the exercise folder (with ``solution.py``) is not.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from checker.inputs import write_inputs
 from courseware.spec import ExerciseSpec
 
 HARNESS_DIR = Path(__file__).parent / "harness"
@@ -42,27 +44,54 @@ class Workspace:
     def report(self) -> Path:
         return self.root / "report"
 
+    @property
+    def inputs(self) -> Path:
+        return self.root / "inputs"
+
     def remove(self) -> None:
         """Delete the folder and everything the run wrote."""
         shutil.rmtree(self.root, ignore_errors=True)
 
 
-def build_workspace(spec: ExerciseSpec, code: str, mode: Mode, base: Path) -> Workspace:
-    """Create a fresh private folder for one run of ``code`` against ``spec``'s tests."""
+def selected_tests(spec: ExerciseSpec, mode: Mode, playground: bool = False) -> dict[str, tuple[Path, str]]:
+    """The test files one run executes: name in the workspace → (trusted source, visibility).
+
+    ``run``: the public tests; ``submit``: public and hidden; a playground run (``run`` with
+    the learner's own files): the playground file alone, so no hidden test ever runs there.
+    """
     if mode not in ("run", "submit"):
         raise ValueError(f"mode must be 'run' or 'submit', not {mode!r}")
+    if playground:
+        if mode != "run" or spec.playground is None:
+            raise ValueError(f"exercise {spec.id!r} has no playground for mode {mode!r}")
+        return {spec.playground.name: (spec.playground, "public")}
+    chosen = {"test_public.py": (spec.public_tests, "public")}
+    if mode == "submit":
+        chosen["test_hidden.py"] = (spec.hidden_tests, "hidden")
+    return chosen
+
+
+def build_workspace(spec: ExerciseSpec, code: str, mode: Mode, base: Path,
+                    inputs: dict[str, str] | None = None) -> Workspace:
+    """Create a fresh private folder for one run of ``code`` against ``spec``'s tests.
+
+    With ``inputs`` (a playground run) the learner's files go to ``inputs/`` and only the
+    playground test file is copied.
+    """
+    tests = selected_tests(spec, mode, playground=inputs is not None)
     root = base / f"job-{uuid.uuid4().hex}"
-    ws = Workspace(root, {"test_public.py": "public"} | ({"test_hidden.py": "hidden"} if mode == "submit" else {}))
+    ws = Workspace(root, {name: visibility for name, (_, visibility) in tests.items()})
     for folder in (ws.code, ws.artifacts, ws.report):
         folder.mkdir(parents=True)
     (ws.code / "submission.py").write_text(code, encoding="utf-8")
     for name in ("conftest.py", "course_harness.py"):
         shutil.copyfile(HARNESS_DIR / name, ws.code / name)
-    sources = {"test_public.py": spec.public_tests, "test_hidden.py": spec.hidden_tests}
     for support in spec.support_files:
         shutil.copyfile(support, ws.code / support.name)
-    for name in ws.test_files:
-        shutil.copyfile(sources[name], ws.code / name)
+    for name, (source, _) in tests.items():
+        shutil.copyfile(source, ws.code / name)
+    if inputs is not None:
+        write_inputs(ws.inputs, inputs)
     return ws
 
 

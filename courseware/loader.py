@@ -7,6 +7,7 @@ Loading collects every problem before raising, so an author fixes a whole batch 
 """
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +15,10 @@ from typing import Any, Iterable
 
 import yaml
 
-from courseware.spec import ContentBank, ExerciseSpec, Lesson, Limits, Module, ModuleItem, QuizQuestion, Track
+from courseware.spec import (
+    METRIC_NAME, ContentBank, ExerciseSpec, LeaderboardSpec, Lesson, Limits, Module, ModuleItem, QuizQuestion,
+    Track,
+)
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 KNOWN_DATASETS = ("tinyshakespeare",)
@@ -183,7 +187,10 @@ def load_exercise(folder: Path, c: _Collector) -> ExerciseSpec | None:
             c.add(path, "datasets", f"{name!r} is not a known dataset ({', '.join(KNOWN_DATASETS)})")
     if points is not None and points <= 0:
         c.add(path, "points", "must be positive")
-    if missing or datasets is None or None in (ex_id, title, points, difficulty, device, hints, reveal, limits):
+    playground = _load_playground(data.get("playground"), folder, path, c)
+    leaderboard = _load_leaderboard(data.get("leaderboard"), path, c)
+    if missing or datasets is None or None in (ex_id, title, points, difficulty, device, hints, reveal, limits) \
+            or playground is False or leaderboard is False:
         return None
     for name in ("starter.py", "solution.py", "tests/test_public.py", "tests/test_hidden.py"):
         _check_python(folder / name, c)
@@ -197,8 +204,90 @@ def load_exercise(folder: Path, c: _Collector) -> ExerciseSpec | None:
         hints=tuple(str(h) for h in hints), reveal_solution=reveal,
         prompt=(folder / "prompt.md").read_text(encoding="utf-8"),
         starter=(folder / "starter.py").read_text(encoding="utf-8"), path=folder,
-        datasets=tuple(datasets),
+        datasets=tuple(datasets), playground=playground, leaderboard=leaderboard,
     )
+
+
+def _load_playground(value: Any, folder: Path, path: Path, c: _Collector) -> Path | None | bool:
+    """The ``playground`` test file (a path like ``tests/playground.py``); None when not declared,
+    False after recording a problem."""
+    if value is None:
+        return None
+    hint = "must name a test file directly in tests/, like tests/playground.py"
+    if not isinstance(value, str) or not re.fullmatch(r"tests/[A-Za-z0-9_]+\.py", value):
+        c.add(path, "playground", f"{value!r} {hint}")
+        return False
+    file = folder / value
+    name = file.name
+    if name in ("test_public.py", "test_hidden.py") or name in RESERVED_NAMES:
+        c.add(path, "playground", f"{value!r} is a name the grader uses; give the playground a file of its own")
+        return False
+    if not file.is_file():
+        c.add(path, "playground", f"{value!r} does not exist; write it or remove the field")
+        return False
+    try:
+        tree = ast.parse(file.read_text(encoding="utf-8"))
+    except SyntaxError as exc:
+        c.add(file, f"line {exc.lineno}", f"syntax error: {exc.msg}")
+        return False
+    if not any(isinstance(n, ast.FunctionDef) and n.name.startswith("test") for n in tree.body):
+        c.add(file, "", "defines no test function (def test_...); the playground runs its tests")
+        return False
+    return file
+
+
+LEADERBOARD_FIELDS = ("metric", "lower_is_better", "time_metric", "profile_metric", "profiles")
+
+
+def _load_leaderboard(raw: Any, path: Path, c: _Collector) -> LeaderboardSpec | None | bool:
+    """The ``leaderboard`` mapping; None when not declared, False after recording a problem."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        c.add(path, "leaderboard", "must be a mapping like {metric: val_loss, lower_is_better: true, "
+                                   "time_metric: train_seconds}")
+        return False
+    ok = True
+    for key in sorted(str(k) for k in raw if k not in LEADERBOARD_FIELDS):
+        c.add(path, f"leaderboard.{key}", f"is not a leaderboard field ({', '.join(LEADERBOARD_FIELDS)})")
+        ok = False
+    names: dict[str, str | None] = {}
+    for key in ("metric", "time_metric", "profile_metric"):
+        value = raw.get(key)
+        if value is None and key == "metric":
+            c.add(path, "leaderboard.metric", "is missing: name the metric the tests publish with "
+                                              "artifacts().metric(name, value)")
+            ok = False
+        elif value is not None and not (isinstance(value, str) and METRIC_NAME.fullmatch(value)):
+            c.add(path, f"leaderboard.{key}", f"{value!r} is not a metric name: use 1 to 64 lowercase "
+                                              "letters and underscores, as the tests publish it")
+            ok = False
+        elif value is not None and value in names.values():
+            c.add(path, f"leaderboard.{key}", f"{value!r} is already used by another leaderboard field")
+            ok = False
+        names[key] = value
+    lower = raw.get("lower_is_better", True)
+    if not isinstance(lower, bool):
+        c.add(path, "leaderboard.lower_is_better", f"{lower!r} must be true (e.g. a loss) or false (e.g. accuracy)")
+        ok = False
+    profiles = raw.get("profiles") or {}
+    if not isinstance(profiles, dict):
+        c.add(path, "leaderboard.profiles", "must map values of profile_metric to board titles, like {0: CPU, 1: GPU}")
+        return False
+    if profiles and names.get("profile_metric") is None:
+        c.add(path, "leaderboard.profiles", "needs profile_metric: the metric whose value picks a run's board")
+        ok = False
+    for value, title in profiles.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not isinstance(title, str) \
+                or not title.strip():
+            c.add(path, f"leaderboard.profiles.{value}", f"{value!r}: {title!r} must be a number and a board title, "
+                                                         "like 0: CPU")
+            ok = False
+    if not ok:
+        return False
+    return LeaderboardSpec(metric=names["metric"], lower_is_better=lower, time_metric=names["time_metric"],
+                           profile_metric=names["profile_metric"],
+                           profiles=tuple(sorted((float(v), t.strip()) for v, t in profiles.items())))
 
 
 def _load_limits(data: Any, path: Path, c: _Collector) -> Limits | None:

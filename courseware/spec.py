@@ -5,6 +5,7 @@ reports errors by file and field.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -12,6 +13,8 @@ from typing import Literal
 Device = Literal["cpu", "gpu-preferred", "gpu"]
 Difficulty = Literal["easy", "medium", "hard"]
 ItemKind = Literal["lesson", "exercise"]
+METRIC_NAME = re.compile(r"[a-z_]{1,64}")
+"""What a metric a test publishes may be called (``artifacts().metric(name, value)``)."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,27 @@ class Lesson:
 
 
 @dataclass(frozen=True)
+class LeaderboardSpec:
+    """A cohort leaderboard for an exercise whose tests publish a metric (``leaderboard:`` in exercise.yaml)."""
+
+    metric: str
+    """The metric learners are ranked by, e.g. ``val_loss``."""
+    lower_is_better: bool = True
+    time_metric: str | None = None
+    """Seconds a run took (e.g. ``train_seconds``); the fastest passing run is the time to target."""
+    profile_metric: str | None = None
+    """Runs with different values of this metric (e.g. ``gpu_profile`` 0 or 1) are never ranked together."""
+    profiles: tuple[tuple[float, str], ...] = ()
+    """Board titles by value of ``profile_metric``, e.g. ((0.0, "CPU"), (1.0, "GPU"))."""
+
+    def profile_label(self, value: float | None) -> str:
+        """The title of the board for runs with this profile value ("" without a profile split)."""
+        if self.profile_metric is None or value is None:
+            return ""
+        return dict(self.profiles).get(value, f"{self.profile_metric} = {value:g}")
+
+
+@dataclass(frozen=True)
 class ExerciseSpec:
     """An auto-checked exercise folder (``exercises/<id>/``)."""
 
@@ -79,6 +103,11 @@ class ExerciseSpec:
     datasets: tuple[str, ...] = ()
     """Data the tests read when installed (``tinyshakespeare``): some fall back to a built-in text
     without it, others (training on the corpus) fail with a message saying how to install it."""
+    leaderboard: LeaderboardSpec | None = None
+    """Whether (and how) cohorts see a leaderboard of this exercise's measured metric."""
+    playground: Path | None = None
+    """A test file in ``tests/`` that trains the learner's code on a text of their own and shows
+    what it learned ("Try it on your own text"); run only on request, never part of grading."""
 
     @property
     def solution_path(self) -> Path:
@@ -92,12 +121,13 @@ class ExerciseSpec:
 
     @property
     def support_files(self) -> list[Path]:
-        """Helper modules in ``tests/`` (not ``test_*.py``) that both test files import.
+        """Helper modules in ``tests/`` (not ``test_*.py``, not the playground) that the tests import.
 
         They travel with the tests on every run, *Run* included, so they hold shared oracles
         and data, never what only the hidden tests should know.
         """
-        return sorted(p for p in (self.path / "tests").glob("*.py") if not p.name.startswith("test_"))
+        return sorted(p for p in (self.path / "tests").glob("*.py")
+                      if not p.name.startswith("test_") and p != self.playground)
 
     @property
     def hidden_tests(self) -> Path:

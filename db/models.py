@@ -75,6 +75,21 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
 
+class NulFreeText(TypeDecorator[str]):
+    """Text with every NUL character stored as U+FFFD.
+
+    PostgreSQL refuses NUL in text where SQLite keeps it, and learner code, its output or
+    a text they hand in may hold one: replaced, it stores (and reads back) alike on both.
+    """
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        """Replace NUL before storing."""
+        return value.replace("\x00", "\ufffd") if value else value
+
+
 class Base(DeclarativeBase):
     """Declarative base; its metadata carries the constraint naming convention."""
 
@@ -171,7 +186,7 @@ class Draft(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = _user_fk()
     exercise_id: Mapped[str] = mapped_column(String(128))
-    code: Mapped[str] = mapped_column(Text)
+    code: Mapped[str] = mapped_column(NulFreeText)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -194,11 +209,11 @@ class Submission(Base):
     user_id: Mapped[int] = _user_fk()
     exercise_id: Mapped[str] = mapped_column(String(128), index=True)
     mode: Mapped[str] = mapped_column(String(8))
-    code: Mapped[str] = mapped_column(Text)
+    code: Mapped[str] = mapped_column(NulFreeText)
     status: Mapped[str] = mapped_column(String(16), default="queued", server_default="queued")
-    error_reason: Mapped[str | None] = mapped_column(Text)
+    error_reason: Mapped[str | None] = mapped_column(NulFreeText)
     """Why the run is an error, as a sentence the learner can read."""
-    output: Mapped[str | None] = mapped_column(Text)
+    output: Mapped[str | None] = mapped_column(NulFreeText)
     """Captured pytest output, truncated by the checker."""
     score: Mapped[float | None] = mapped_column(Float)
     """Points earned (partial credit per passed test)."""
@@ -240,7 +255,7 @@ class TestResult(Base):
     name: Mapped[str] = mapped_column(String(255))
     visibility: Mapped[str] = mapped_column(String(8))
     outcome: Mapped[str] = mapped_column(String(8))
-    message: Mapped[str] = mapped_column(Text, default="")
+    message: Mapped[str] = mapped_column(NulFreeText, default="")
     duration_s: Mapped[float] = mapped_column(Float, default=0.0)
     error_class: Mapped[str | None] = mapped_column(String(32))
     """For a failed test: shape, dtype, nan, values, timeout, memory, import, network, crash."""
@@ -257,7 +272,7 @@ class Artifact(Base):
         ForeignKey("submissions.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(255))
     kind: Mapped[str] = mapped_column(String(16))
-    payload: Mapped[str] = mapped_column(Text)
+    payload: Mapped[str] = mapped_column(NulFreeText)
 
 
 class ExerciseProgress(Base):
@@ -328,7 +343,7 @@ class SubmissionInput(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(128))
-    content: Mapped[str] = mapped_column(Text)
+    content: Mapped[str] = mapped_column(NulFreeText)
 
 
 class SubmissionMetric(Base):

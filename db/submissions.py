@@ -21,7 +21,8 @@ from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from db.models import (
-    FINAL_STATUSES, MODES, STATUSES, Artifact, ExerciseProgress, Submission, TestResult, utcnow,
+    FINAL_STATUSES, MODES, STATUSES, Artifact, ExerciseProgress, Submission, SubmissionMetric, TestResult,
+    utcnow,
 )
 from db.upsert import insert_for
 
@@ -59,7 +60,7 @@ def claim_submission(session: Session, submission_id: int, worker: str | None = 
     claimed = session.execute(
         update(Submission)
         .where(Submission.id == submission_id, Submission.status == "queued")
-        .values(status="running", started_at=utcnow(), worker=worker)
+        .values(status="running", started_at=utcnow(), worker=_fit(Submission.worker, worker))
         .returning(Submission.id)
     ).scalar_one_or_none()
     session.commit()
@@ -71,14 +72,16 @@ def claim_submission(session: Session, submission_id: int, worker: str | None = 
 def store_result(session: Session, submission_id: int, *, status: str, score: float,
                  tests: Sequence[Mapping[str, Any]], artifacts: Sequence[Mapping[str, Any]],
                  error_reason: str | None = None, output: str | None = None,
-                 points_possible: float, error_class: str | None = None) -> bool:
+                 points_possible: float, error_class: str | None = None,
+                 metrics: Sequence[Mapping[str, Any]] = ()) -> bool:
     """Write a grading result in one transaction and commit; False if already final.
 
     Writes the verdict, one row per test and per artifact, and for a *Submit* the
     learner's exercise progress, all or nothing: on any error everything is rolled
     back (the submission stays as it was) and the error is raised. ``tests`` dicts
     carry name, visibility, outcome, message, duration_s; ``artifacts`` dicts carry
-    name, kind, payload (JSON text). ``score`` must lie in [0, points_possible].
+    name, kind, payload (JSON text); ``metrics`` dicts carry name and value (a later
+    dict of the same name replaces an earlier one). ``score`` must lie in [0, points_possible].
     """
     if status not in FINAL_STATUSES:
         raise ValueError(f"status {status!r} is not final: use one of {FINAL_STATUSES}")
@@ -106,19 +109,36 @@ def store_result(session: Session, submission_id: int, *, status: str, score: fl
                             passed=status == "passed", now=now)
         if tests:
             session.execute(TestResult.__table__.insert(), [
-                {"submission_id": submission_id, "name": t["name"], "visibility": t["visibility"],
-                 "outcome": t["outcome"], "message": t.get("message") or "",
+                {"submission_id": submission_id, "name": _fit(TestResult.name, t["name"]),
+                 "visibility": t["visibility"], "outcome": t["outcome"], "message": t.get("message") or "",
                  "duration_s": float(t.get("duration_s") or 0.0), "error_class": t.get("error_class")}
                 for t in tests])
         if artifacts:
             session.execute(Artifact.__table__.insert(), [
-                {"submission_id": submission_id, "name": a["name"], "kind": a["kind"],
+                {"submission_id": submission_id, "name": _fit(Artifact.name, a["name"]), "kind": a["kind"],
                  "payload": a["payload"]} for a in artifacts])
+        # One row per name (the table is unique on it): the last value given wins.
+        values = {m["name"]: float(m["value"]) for m in metrics}
+        if values:
+            session.execute(SubmissionMetric.__table__.insert(), [
+                {"submission_id": submission_id, "name": name, "value": value} for name, value in values.items()])
         session.commit()
     except BaseException:
         session.rollback()
         raise
     return True
+
+
+def _fit(column: Any, value: str | None) -> str | None:
+    """``value`` cut to the column's length, NUL as U+FFFD: PostgreSQL refuses both where SQLite keeps them.
+
+    For names that come out of the sandbox (test ids, artifact names) or the host (worker).
+    """
+    if value is None:
+        return None
+    value = value.replace("\x00", "\ufffd")
+    length = column.type.length
+    return value if length is None else value[:length]
 
 
 def _record_attempt(session: Session, user_id: int, exercise_id: str, *, score: float,

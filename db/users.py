@@ -22,6 +22,8 @@ from db.models import USER_ROLES, User, utcnow
 
 USERNAME_RE = re.compile(r"[A-Za-z0-9_.@-]{3,64}")
 MIN_PASSWORD_LEN = 8
+MAX_DISPLAY_NAME_CHARS = User.display_name.type.length
+"""The column's length: PostgreSQL refuses a longer name (SQLite would store it)."""
 FREE_FAILURES = 5
 """Consecutive wrong passwords allowed before logins are slowed down."""
 MAX_DELAY_S = 30.0
@@ -59,6 +61,9 @@ def create_user(session: Session, username: str, password: str, role: str = "lea
         raise UserError(f"username {username!r} is not valid: use 3 to 64 letters, digits "
                         "or the characters _ . @ -")
     _check_password(password)
+    if display_name and len(display_name.strip()) > MAX_DISPLAY_NAME_CHARS:
+        raise UserError(f"the name is {len(display_name.strip())} characters long; "
+                        f"shorten it to at most {MAX_DISPLAY_NAME_CHARS}")
     if role not in USER_ROLES:
         raise UserError(f"role {role!r} is not valid: use one of {', '.join(USER_ROLES)}")
     if find_user(session, name) is not None:

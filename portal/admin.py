@@ -163,6 +163,9 @@ def _parse_rows(session: Session, text: str) -> tuple[list[tuple[dict[str, str],
         here = []
         if not row.get("name"):
             here.append("name is empty; give the person's name")
+        elif len(row["name"]) > users.MAX_DISPLAY_NAME_CHARS:
+            here.append(f"name is {len(row['name'])} characters long; shorten it to at most "
+                        f"{users.MAX_DISPLAY_NAME_CHARS}")
         if not username:
             here.append("username/email is empty")
         elif not users.USERNAME_RE.fullmatch(username):
@@ -255,6 +258,9 @@ def create_cohort(sessions: sessionmaker[Session], viewer: CurrentUser, *, name:
     name = name.strip()
     if not name:
         raise AdminError("the cohort needs a name, e.g. 'Spring 2026'")
+    if len(name) > Cohort.name.type.length:  # PostgreSQL would refuse it with a database error
+        raise AdminError(f"the cohort name is {len(name)} characters long; "
+                         f"shorten it to at most {Cohort.name.type.length}")
     if track_id not in known_tracks:
         raise AdminError(f"no track {track_id!r}; known tracks: {', '.join(sorted(known_tracks)) or 'none'}")
     if pacing not in PACINGS:

@@ -150,12 +150,13 @@ def _explain(session: Session, members, h: HardExercise) -> HardExercise:
         select(TestResult.name, func.count()).join(Submission, Submission.id == TestResult.submission_id)
         .where(Submission.exercise_id == h.exercise_id, Submission.user_id.in_(members), Submission.mode == "submit",
                TestResult.visibility == "hidden", TestResult.outcome != "passed")
-        .group_by(TestResult.name).order_by(func.count().desc()).limit(5)).all()
+        # Ties by name: PostgreSQL returns groups in no set order, SQLite happens to sort them.
+        .group_by(TestResult.name).order_by(func.count().desc(), TestResult.name).limit(5)).all()
     classes = session.execute(
         select(Submission.error_class, func.count())
         .where(Submission.exercise_id == h.exercise_id, Submission.user_id.in_(members),
                Submission.mode == "submit", Submission.status != "passed", Submission.error_class.is_not(None))
-        .group_by(Submission.error_class).order_by(func.count().desc())).all()
+        .group_by(Submission.error_class).order_by(func.count().desc(), Submission.error_class)).all()
     return HardExercise(h.exercise_id, h.title, h.attempted, h.passed, h.failed_attempts,
                         [(n, c) for n, c in tests], [(k, c) for k, c in classes])
 

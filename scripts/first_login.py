@@ -1,4 +1,6 @@
 """Prints how to log in the first time (run by `make run` before Streamlit starts)."""
+from sqlalchemy.engine import make_url
+
 from courseware.settings import get_settings
 from db.engine import make_engine, session_factory
 from db.users import has_admin
@@ -15,7 +17,9 @@ def main() -> None:
     if fresh:
         print("  First run: the page asks you to create the admin account (username + password).")
     else:
-        print("  Log in with your account; the database is", settings.sqlalchemy_url)
+        # A PostgreSQL URL carries the password: never print it.
+        print("  Log in with your account; the database is",
+              make_url(settings.sqlalchemy_url).render_as_string(hide_password=True))
     print("  Stop with Ctrl+C.\n")
 
 

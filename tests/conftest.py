@@ -11,14 +11,22 @@ import pytest
 from courseware.corpus import corpus_file
 from courseware.settings import PROJECT_ROOT, Settings
 
+# `--database=postgresql`: the same tests on a throwaway PostgreSQL server (see postgres_server.py).
+pytest_plugins = ["postgres_server", "redis_server"]
+
 SHARED_CORPUS = PROJECT_ROOT.parent / "shared" / "data" / "tinyshakespeare.txt"
 # The repository's content, unless COURSE_CONTENT_DIR points the suite at another tree.
 CONTENT = Path(os.environ.get("COURSE_CONTENT_DIR") or PROJECT_ROOT)
 
 
 def make_settings(data_dir: Path, content_dir: Path = CONTENT, **env: str) -> Settings:
-    """Settings for a test: its own data folder (SQLite file inside), real sandbox."""
+    """Settings for a test: its own data folder (SQLite file inside, or its own PostgreSQL
+    database under ``--database=postgresql``), real sandbox."""
+    from postgres_server import database_url_for  # after pytest loaded it as a plugin (assert rewriting)
+
     values = {"COURSE_DATA_DIR": str(data_dir), "COURSE_CONTENT_DIR": str(content_dir), **env}
+    if "DATABASE_URL" not in values and (url := database_url_for(data_dir)):
+        values["DATABASE_URL"] = url
     return Settings.from_env(values)
 
 

@@ -1,4 +1,5 @@
-"""Fixtures for the db tests: a real SQLite file in tmp_path, migrated through db.migrate.
+"""Fixtures for the db tests: a real SQLite file in tmp_path (or a PostgreSQL database under
+``--database=postgresql``), migrated through db.migrate.
 
 Import the ones a test module uses (``from tests.db_fixtures import db_session``);
 pytest finds fixtures in a test module's namespace.
@@ -15,12 +16,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from db.engine import make_engine, session_factory
 from db.migrate import upgrade
 from db.users import create_user
+from postgres_server import database_url_for
 
 
 @pytest.fixture
 def db_url(tmp_path: Path) -> str:
-    """URL of a database file that does not exist yet, in a folder that does not exist yet."""
-    return f"sqlite:///{tmp_path / 'data' / 'course.db'}"
+    """URL of an empty database: a SQLite file that does not exist yet, in a folder that does
+    not exist yet, or under ``--database=postgresql`` a new database on the test server."""
+    return database_url_for(tmp_path / "data") or f"sqlite:///{tmp_path / 'data' / 'course.db'}"
 
 
 @pytest.fixture

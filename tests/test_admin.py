@@ -1,4 +1,4 @@
-"""Admin actions (portal.admin) on a real migrated SQLite file, and the `python -m portal` CLI."""
+"""Admin actions (portal.admin) on a real migrated database (SQLite, or PostgreSQL), and the `python -m portal` CLI."""
 from __future__ import annotations
 
 from datetime import date
@@ -14,6 +14,7 @@ from portal import admin
 from portal.__main__ import main
 from portal.access import AccessDenied
 from portal.auth import CurrentUser
+from postgres_server import database_url_for
 from tests.db_fixtures import db_engine, db_sessions, db_url  # noqa: F401
 
 TRACKS = {"transformers", "cnn-basics"}
@@ -108,7 +109,8 @@ def test_csv_import_is_all_or_nothing_and_reports_every_bad_line(db_sessions, bo
         "Again,good-one,learner,\n"                 # line 5
         "Taken,TAKEN,,\n"                           # line 6
         "Spaces,has space,,\n"                      # line 7
-        ",no-name,,\n"))                            # line 8
+        ",no-name,,\n"                              # line 8
+        f"{'N' * 129},long-name,,\n"))              # line 9
     assert not report.ok and report.created == []
     assert report.problems == [
         "line 3: role 'teacher' is not one of learner, lead, admin",
@@ -117,6 +119,7 @@ def test_csv_import_is_all_or_nothing_and_reports_every_bad_line(db_sessions, bo
         "line 6: username 'taken' already has an account; remove the row",
         "line 7: username 'has space' is not valid: use 3 to 64 letters, digits or _ . @ -",
         "line 8: name is empty; give the person's name",
+        "line 9: name is 129 characters long; shorten it to at most 128",
     ]
     assert _count(db_sessions, User) == 2  # the admin and "taken": nothing from the file
     assert _count(db_sessions, CohortMember) == 0
@@ -202,6 +205,7 @@ def test_create_cohort_with_leads_and_its_listing(db_sessions, boss):
     ({"pacing": "daily"}, "pacing 'daily' is not one of weekly, all-open"),
     ({"name": "  "}, "the cohort needs a name"),
     ({"name": "Taken"}, "a cohort named 'Taken' exists already"),
+    ({"name": "C" * 129}, "129 characters long; shorten it to at most 128"),
 ])
 def test_create_cohort_refuses_bad_input(db_sessions, boss, kwargs, message):
     _cohort(db_sessions, boss, name="Taken")
@@ -269,7 +273,10 @@ def cli_env(tmp_path, content_tree, monkeypatch):
     """The CLI on a fresh data folder and the tiny content tree (track 'tiny')."""
     monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path / "cli-data"))
     monkeypatch.setenv("COURSE_CONTENT_DIR", str(content_tree))
-    monkeypatch.delenv("DATABASE_URL", raising=False)
+    if url := database_url_for(tmp_path / "cli-data"):  # --database=postgresql
+        monkeypatch.setenv("DATABASE_URL", url)
+    else:
+        monkeypatch.delenv("DATABASE_URL", raising=False)
     settings_module.get_settings.cache_clear()
     yield tmp_path
     settings_module.get_settings.cache_clear()

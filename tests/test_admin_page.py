@@ -18,6 +18,7 @@ from db import users
 from db.engine import make_engine, session_factory
 from db.migrate import upgrade
 from portal.auth import CurrentUser
+from postgres_server import database_url_for
 
 PAGE = str(PROJECT_ROOT / "app_pages" / "admin.py")
 
@@ -29,9 +30,11 @@ def app_env(tmp_path, content_tree, monkeypatch):
     # Cold mode: these tests grade nothing, so skip starting the warm sandbox zygotes.
     env = {"COURSE_DATA_DIR": str(tmp_path / "data"), "COURSE_CONTENT_DIR": str(content_tree),
            "CHECKER_MODE": "cold", "CHECKER_WORKERS": "1"}
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    if url := database_url_for(tmp_path / "data"):  # --database=postgresql
+        env["DATABASE_URL"] = url
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    monkeypatch.delenv("DATABASE_URL", raising=False)
     settings = Settings.from_env(env)
     settings_module.get_settings.cache_clear()
     st.cache_resource.clear()

@@ -1,6 +1,6 @@
 """The Streamlit app through AppTest: first run, log-in, and a submit that reaches a stored verdict.
 
-AppTest runs the real page scripts in-process against a real SQLite file and the real
+AppTest runs the real page scripts in-process against a real database and the real
 sandboxed checker. It cannot type into the editor component, so tests hand code to the
 exercise page through its seam (``session_state["code_seam:<exercise>"]``).
 """
@@ -26,6 +26,10 @@ def app_env(settings, monkeypatch):
     """Point the app at a temp data folder; stop its worker pool afterwards."""
     monkeypatch.setenv("COURSE_DATA_DIR", str(settings.data_dir))
     monkeypatch.setenv("COURSE_CONTENT_DIR", str(settings.content_dir))
+    if settings.database_url:  # --database=postgresql
+        monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    else:
+        monkeypatch.delenv("DATABASE_URL", raising=False)
     settings_module.get_settings.cache_clear()
     st.cache_resource.clear()
     yield settings

@@ -21,11 +21,12 @@ from portal.learner_progress import my_progress, streak
 from portal.pacing import PacingPolicy, minutes_late, opens_on
 
 from cohort_fixtures import graded, seed
+from tests.db_fixtures import db_url  # noqa: F401  (the fixture)
 
 
 @pytest.fixture
-def world(tmp_path, content_tree):
-    engine = make_engine(f"sqlite:///{tmp_path / 'course.db'}")
+def world(db_url, content_tree):
+    engine = make_engine(db_url)
     upgrade(engine)
     sessions = session_factory(engine)
     bank = load_bank(content_tree)

@@ -213,3 +213,32 @@ def test_list_submissions_newest_first_filtered_and_limited(db_session: Session,
 
 def test_get_submission_of_an_unknown_id_is_none(db_session: Session) -> None:
     assert get_submission(db_session, 404) is None
+
+
+def test_names_longer_than_their_columns_are_cut_to_fit(db_session: Session, learner_id) -> None:
+    # PostgreSQL refuses a VARCHAR overflow where SQLite stores it: a test parametrized with a long
+    # string id, or a long host name, must not make the verdict unstorable on one of them.
+    sub_id = _submit(db_session, learner_id)
+    worker = "w" * 300
+    assert claim_submission(db_session, sub_id, worker=worker) is not None
+    long_test = dict(TESTS[0], name="test_tokenizes[" + "x" * 400 + "]")
+    long_artifact = dict(ARTIFACTS[0], name="loss-" + "y" * 400)
+    assert _store(db_session, sub_id, tests=[long_test], artifacts=[long_artifact], status="passed", score=10.0)
+    stored = get_submission(db_session, sub_id)
+    assert stored.worker == worker[:128]
+    assert stored.tests[0].name == long_test["name"][:255]
+    assert stored.artifacts[0].name == long_artifact["name"][:255]
+
+
+def test_nul_characters_are_stored_as_replacement_characters(db_session: Session, learner_id) -> None:
+    # PostgreSQL cannot hold NUL in text at all; a learner's code or its output may contain one.
+    sub = create_submission(db_session, user_id=learner_id, exercise_id="x", mode="run", code="x = '\x00'")
+    db_session.commit()
+    failing = dict(TESTS[1], message="got b'\x00\x00'")
+    plot = dict(ARTIFACTS[0], name="loss\x00")  # the learner's code can name an artifact too
+    assert _store(db_session, sub.id, tests=[failing], artifacts=[plot], output="printed \x00", score=0.0)
+    db_session.expire_all()
+    stored = get_submission(db_session, sub.id)
+    assert (stored.code, stored.output) == ("x = '\ufffd'", "printed \ufffd")
+    assert stored.tests[0].message == "got b'\ufffd\ufffd'"
+    assert stored.artifacts[0].name == "loss\ufffd"

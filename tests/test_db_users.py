@@ -64,6 +64,12 @@ def test_longest_and_shortest_usernames_are_fine(db_session: Session) -> None:
     create_user(db_session, "a_b.c@d-" + "e" * 56, PASSWORD)
 
 
+def test_a_display_name_longer_than_its_column_is_refused(db_session: Session) -> None:
+    create_user(db_session, "ada", PASSWORD, display_name="A" * 128)
+    with pytest.raises(UserError, match="129 characters long; shorten it to at most 128"):
+        create_user(db_session, "bob", PASSWORD, display_name="B" * 129)
+
+
 def test_short_passwords_and_unknown_roles_are_refused(db_session: Session) -> None:
     with pytest.raises(UserError, match="at least 8 characters"):
         create_user(db_session, "ada", "1234567")

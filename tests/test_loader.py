@@ -110,3 +110,37 @@ def test_helper_modules_beside_the_tests_are_listed_and_may_not_take_a_graders_n
     assert [p.name for p in load_bank(content_tree).exercises["double"].support_files] == ["double_support.py"]
     (tests / "conftest.py").write_text("")
     assert any("conftest.py is a name the grader uses" in p for p in problems_of(content_tree))
+
+
+def test_a_playground_is_loaded_and_kept_apart_from_the_helpers(content_tree):
+    from playground_fixtures import add_playground
+
+    folder = add_playground(content_tree / "exercises" / "double")
+    (folder / "tests" / "double_support.py").write_text("EXPECTED = 2\n")
+    spec = load_bank(content_tree).exercises["double"]
+    assert spec.playground == folder / "tests" / "playground.py"
+    assert [p.name for p in spec.support_files] == ["double_support.py"]  # never sent with Run or Submit
+    assert load_bank(PROJECT_ROOT).exercises["bigram-model"].playground.name == "playground.py"
+
+
+@pytest.mark.parametrize("value, words", [
+    ("[tests/playground.py]", "must name a test file directly in tests/"),
+    ("../solution.py", "must name a test file directly in tests/"),
+    ("tests/sub/playground.py", "must name a test file directly in tests/"),
+    ("tests/test_hidden.py", "is a name the grader uses"),
+    ("tests/conftest.py", "is a name the grader uses"),
+    ("tests/nowhere.py", "does not exist"),
+])
+def test_a_bad_playground_field_names_the_file_and_the_field(content_tree, value, words):
+    yaml_file = content_tree / "exercises" / "double" / "exercise.yaml"
+    yaml_file.write_text(yaml_file.read_text() + f"playground: {value}\n")
+    [problem] = [p for p in problems_of(content_tree) if "tiny.yaml" not in p]  # the track also misses "double"
+    assert "double/exercise.yaml [playground]" in problem and words in problem, problem
+
+
+def test_a_playground_without_a_test_names_its_file(content_tree):
+    folder = content_tree / "exercises" / "double"
+    (folder / "tests" / "playground.py").write_text("def helper():\n    return 1\n")
+    (folder / "exercise.yaml").write_text((folder / "exercise.yaml").read_text() + "playground: tests/playground.py\n")
+    [problem] = [p for p in problems_of(content_tree) if "tiny.yaml" not in p]
+    assert "double/tests/playground.py" in problem and "defines no test function" in problem

@@ -4,6 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from courseware.settings import get_settings
+from portal.api import serve_beside_app
 from portal.auth import CurrentUser
 from portal.context import AppContext, build_context
 
@@ -12,8 +13,10 @@ USER_KEY = "user"
 
 @st.cache_resource(show_spinner="Starting the platform…")
 def get_context() -> AppContext:
-    """One context per server process: engine, content, worker pool (never per rerun)."""
-    return build_context(get_settings())
+    """One context per server process: engine, content, worker pool, learner API (never per rerun)."""
+    ctx = build_context(get_settings())
+    ctx.api = serve_beside_app(ctx)
+    return ctx
 
 
 def current_user() -> CurrentUser | None:

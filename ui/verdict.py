@@ -1,35 +1,28 @@
 """Drawing a verdict: the per-test table, the reason for an error, and the artifacts."""
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import altair as alt
 import streamlit as st
 
 from checker.service import VerdictView
+from checker.verdict_table import mode_label, verdict_headline, verdict_rows
 
-ICONS = {"passed": "✅", "failed": "❌", "error": "⚠️", "skipped": "⏭️"}
 STATUS_TEXT = {"queued": "Queued…", "running": "Running the tests…"}
 
 
 def render_verdict(view: VerdictView) -> None:
     """The verdict table and whatever the tests published."""
-    label = "Run (public tests)" if view.mode == "run" else "Submit (all tests)"
     if not view.final:
-        st.info(f"{label}: {STATUS_TEXT.get(view.status, view.status)}", icon="⏳")
+        st.info(f"{mode_label(asdict(view))}: {STATUS_TEXT.get(view.status, view.status)}", icon="⏳")
         return
-    passed = sum(t["outcome"] == "passed" for t in view.tests)
-    summary = f"{label}: **{view.status}** — {passed}/{len(view.tests)} tests passed"
-    if view.mode == "submit" and view.score is not None:
-        summary += f", score {view.score:g}/{view.points}"
-    if view.late_minutes:
-        summary += f" · submitted {view.late_minutes} min late (recorded)"
+    summary = verdict_headline(asdict(view), strong="**")
     {"passed": st.success, "failed": st.warning, "error": st.error}[view.status](summary)
     if view.error_reason:
         st.error(view.error_reason)
     if view.tests:
-        rows = [{"": ICONS.get(t["outcome"], "?"), "test": t["name"], "kind": t["visibility"],
-                 "result": t["outcome"], "message": t["message"], "seconds": round(t["duration_s"], 3)}
-                for t in view.tests]
-        st.dataframe(rows, hide_index=True, width="stretch",
+        st.dataframe(verdict_rows(view.tests), hide_index=True, width="stretch",
                      column_config={"message": st.column_config.TextColumn(width="large")})
     for artifact in view.artifacts:
         render_artifact(artifact)

@@ -17,12 +17,15 @@ import itertools
 import json
 import math
 import os
+import re
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
 ARTIFACT_DIR_ENV = "COURSE_ARTIFACT_DIR"
 MAX_ARTIFACT_POINTS = 2000
 MAX_ARTIFACT_TEXT = 20_000
+METRICS_FILE = "metrics.jsonl"  # read by checker.metrics (the grader keeps the last write per name)
+METRIC_NAME = re.compile(r"[a-z_]{1,64}")  # courseware.spec.METRIC_NAME; this file runs without the platform
 # One counter per test process, so every Artifacts object writes new files in call order.
 _ARTIFACT_NUMBERS = itertools.count(1)
 
@@ -167,6 +170,23 @@ class Artifacts:
         """A block of text, e.g. characters sampled from a language model."""
         self._write(name, "text", {"text": str(text)[:MAX_ARTIFACT_TEXT]})
 
+    def metric(self, name: str, value: float) -> None:
+        """A number the platform stores with the submission, e.g. a measured validation loss.
+
+        Leaderboards rank learners by these. Publish a metric after the learner's code has
+        returned: if a name is written twice, the later value counts. ``name`` is lowercase
+        letters and underscores (at most 64); a value that is not finite (a diverged loss)
+        is not recorded, since there is nothing to rank.
+        """
+        if not isinstance(name, str) or not METRIC_NAME.fullmatch(name):
+            raise ValueError(f"metric name {name!r}: use 1 to 64 lowercase letters and underscores")
+        number = float(value)
+        if not math.isfinite(number):
+            return
+        self._dir.mkdir(parents=True, exist_ok=True)
+        with open(self._dir / METRICS_FILE, "a", encoding="utf-8") as f:
+            f.write(json.dumps({"name": name, "value": number}) + "\n")
+
 
 def _finite(value: Any) -> float | None:
     """JSON has no NaN or infinity: such points are drawn as gaps."""
@@ -183,3 +203,10 @@ def corpus_path() -> Path | None:
     """The tiny Shakespeare corpus when the platform made it available to this run, else None."""
     path = os.environ.get("COURSE_CORPUS")
     return Path(path) if path and Path(path).is_file() else None
+
+
+def own_text_path() -> Path | None:
+    """The learner's own text (a UTF-8 file) in a playground run ("Try it on your own text"), else None."""
+    folder = os.environ.get("COURSE_INPUT_DIR")  # the name checker.inputs.INPUT_DIR_ENV sets
+    path = Path(folder) / "own_text.txt" if folder else None  # checker.inputs.OWN_TEXT
+    return path if path is not None and path.is_file() else None

@@ -202,6 +202,11 @@ def test_gpt_reaches_the_target_validation_loss_on_tiny_shakespeare():
     assert took <= profile.budget_s + EXTRA_TIME_S, (
         f"train(budget_s={profile.budget_s:g}) ran for {took:.0f} s: check time.perf_counter() in your loop and "
         "stop early enough that the final evaluation fits in the budget.")
+    # For the cohort leaderboard: the test's own measurement of a causal model trained within the
+    # budget, published after train returned (a later write of a name replaces an earlier one).
+    board.metric("val_loss", val)
+    board.metric("train_seconds", took)
+    board.metric("gpu_profile", 1.0 if profile is GPU else 0.0)
     hint = ""
     if result["losses"][-1] < val - 0.5 or result["val_loss"] < val - 0.5:
         hint = (" Your own losses are far lower than the test's: check that the targets are the inputs shifted by "
