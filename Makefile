@@ -1,6 +1,7 @@
 # The two commands a newcomer needs:
 #   make run    set up, migrate the SQLite database, start the app on http://127.0.0.1:8501
-#   make test   set up, then validate every exercise and run the whole test suite
+#   make test   set up, then validate every exercise, run the whole test suite on SQLite, and the
+#               database-touching tests again on a throwaway PostgreSQL server (about 6 more minutes)
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -39,6 +40,7 @@ validate: setup
 
 test: system-deps-test setup corpus validate
 	$(PY) -m pytest
+	$(PY) -m pytest --database=postgresql $(PG_TESTS)
 
 # The test files that store data, again on a throwaway PostgreSQL server the tests start
 # themselves (tests/postgres_server.py). A new test file that uses the database belongs here.
