@@ -26,6 +26,7 @@ from portal.auth import CurrentUser
 from portal.context import build_context
 from portal.tokens import create_token, revoke_token
 
+from postgres_server import database_url_for
 from conftest import CONTENT, make_settings
 from learner_api_fixtures import (FAILING, HIDDEN_MARKER, PASSING, SOLUTION_MARKER, call, platform,  # noqa: F401
                                   wait_final)
@@ -210,6 +211,9 @@ def test_the_api_runs_standalone_for_deployments(tmp_path, content_tree):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("COURSE_", "API_"))}
     env.update(COURSE_DATA_DIR=str(tmp_path / "data"), COURSE_CONTENT_DIR=str(content_tree),
                API_HOST="127.0.0.1", API_PORT=str(port))
+    env.pop("DATABASE_URL", None)
+    if url := database_url_for(tmp_path / "data"):  # --database=postgresql
+        env["DATABASE_URL"] = url
     off = subprocess.run([sys.executable, "-m", "portal.api"], cwd=PROJECT_ROOT, env=env | {"API_PORT": "0"},
                          capture_output=True, text=True, timeout=60)
     assert off.returncode == 2 and "turns the learner API off" in off.stderr
