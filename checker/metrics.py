@@ -1,44 +1,41 @@
-"""Numbers the tests publish (``artifacts().metric("val_loss", 1.42)``), read back after a run.
+"""Numbers the tests publish (``artifacts().metric("val_loss", 1.42)``), as the grader keeps them.
 
-The harness appends one JSON line per call to ``metrics.jsonl`` in the run's artifact folder;
-both engines hand that file's text here. The learner's code runs in the same process as the
-tests and can write to the same file, so what is kept is decided by order: a test publishes
-after the learner's function has returned, so the last write of a name wins, and when a run
-publishes more names than the cap, the most recently written ones are kept. Only the file's
-tail is read, for the same reason: the tests' own writes are at its end.
+Inside the sandbox the ``metric_gate`` plugin passes on a call only when it comes from the
+running test's own code, and files it under that test. The warm engine's result stream sends
+those as ``metric`` events naming the test; the cold engine's JUnit report lists them as the
+test case's ``metric:<name>`` properties. Here the grader keeps only the metrics of *public*
+tests: a hidden test's are dropped, since on Submit the hidden tests run the learner's code
+again after the public tests published. Among the rest the last write of a name wins, and
+when a run publishes more names than the cap, the most recently written ones are kept.
 """
 from __future__ import annotations
 
-import json
 import math
-import os
-import stat
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable
 from pathlib import Path
 
 from checker.result import Metric
 from courseware.spec import METRIC_NAME
 
-METRICS_FILE = "metrics.jsonl"
 MAX_METRICS = 16
-MAX_METRICS_BYTES = 64 * 1024
-"""How much of the file's end is read; a longer file has its start (the oldest lines) ignored."""
+PROPERTY_PREFIX = "metric:"
+"""How ``metric_gate`` names a metric among a test's user properties (and JUnit properties)."""
+MAX_REPORT_BYTES = 4 * 1024 * 1024  # as checker.report, which refuses a larger report
 
 
-def decode_metrics(text: str) -> tuple[Metric, ...]:
-    """Metrics from the JSON lines of ``metrics.jsonl``: last write per name wins.
+def keep_latest(published: Iterable[tuple[str, object, object]], visibility_by_file: dict[str, str]
+                ) -> tuple[Metric, ...]:
+    """Metrics from ``(test file, name, value)`` triples in the order they were published.
 
-    A line is kept only if it is ``{"name": <[a-z_]{1,64}>, "value": <finite number>}``;
-    anything else (a torn first line of a tail, NaN, a bad name, a string value) is dropped.
+    A triple counts only if its test file is public, its name is ``[a-z_]{1,64}`` and its value
+    a finite number (not a bool); the last write of a name wins and at most ``MAX_METRICS``
+    names are kept, the most recently written.
     """
     latest: dict[str, float] = {}
-    for line in text.splitlines():
-        try:
-            record = json.loads(line)
-        except ValueError:
+    for test_file, name, value in published:
+        if visibility_by_file.get(test_file) != "public":
             continue
-        if not isinstance(record, dict):
-            continue
-        name, value = record.get("name"), record.get("value")
         if not isinstance(name, str) or not METRIC_NAME.fullmatch(name):
             continue
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
@@ -49,26 +46,32 @@ def decode_metrics(text: str) -> tuple[Metric, ...]:
     return tuple(Metric(name, value) for name, value in sorted(kept))
 
 
-def read_metrics_tail(folder: Path) -> str:
-    """The last ``MAX_METRICS_BYTES`` of ``folder/metrics.jsonl`` ('' unless it is a plain file)."""
+def metrics_from_stream(records: list, visibility_by_file: dict[str, str]) -> tuple[Metric, ...]:
+    """The public tests' metrics among the warm engine's result records (already authenticated)."""
+    published = []
+    for record in records:
+        if isinstance(record, dict) and record.get("event") == "metric" and isinstance(record.get("nodeid"), str):
+            published.append((record["nodeid"].partition("::")[0], record.get("name"), record.get("value")))
+    return keep_latest(published, visibility_by_file)
+
+
+def metrics_from_junit(path: Path, visibility_by_file: dict[str, str]) -> tuple[Metric, ...]:
+    """The public tests' metrics in the cold engine's JUnit report (none if it is unreadable)."""
     try:
-        # O_NONBLOCK: a FIFO planted under that name must not make the grader wait forever.
-        fd = os.open(folder / METRICS_FILE, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except OSError:
-        return ""
-    with os.fdopen(fd, "rb") as f:
-        info = os.fstat(f.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            return ""
-        size = info.st_size
-        start = max(0, size - MAX_METRICS_BYTES)
-        f.seek(start)
-        data = f.read(MAX_METRICS_BYTES)
-    text = data.decode("utf-8", errors="replace")
-    # A tail that starts mid-line would offer a fragment as a record; drop it.
-    return text.partition("\n")[2] if start > 0 else text
-
-
-def read_metrics(folder: Path) -> tuple[Metric, ...]:
-    """The metrics a run left in its artifact folder."""
-    return decode_metrics(read_metrics_tail(folder))
+        if path.is_symlink() or not path.is_file() or path.stat().st_size > MAX_REPORT_BYTES:
+            return ()
+        root = ET.parse(path).getroot()
+    except (OSError, ET.ParseError):
+        return ()
+    published = []
+    for case in root.iter("testcase"):
+        test_file = (case.get("classname") or "").split(".")[0] + ".py"
+        for prop in case.iter("property"):
+            key, text = prop.get("name") or "", prop.get("value") or ""
+            if key.startswith(PROPERTY_PREFIX):
+                try:
+                    value = float(text)
+                except ValueError:
+                    continue
+                published.append((test_file, key[len(PROPERTY_PREFIX):], value))
+    return keep_latest(published, visibility_by_file)

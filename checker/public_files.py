@@ -14,7 +14,8 @@ from courseware.spec import ExerciseSpec
 
 CODE_FILE = "submission.py"
 """The name the tests import the learner's code under (``course_harness.submission``)."""
-HARNESS_FILES = ("conftest.py", "course_harness.py")
+HARNESS_FILES = ("conftest.py", "course_harness.py", "metric_gate.py")
+"""As ``build_workspace`` copies them; ``metric_gate`` only acts when a grader loads it (``-p``)."""
 PUBLIC_TEST_FILE = "test_public.py"
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from checker.inputs import INPUT_DIR_ENV
-from checker.metrics import read_metrics
+from checker.metrics import metrics_from_junit
 from checker.report import ReportError, parse_junit
 from checker.result import Artifact, CheckResult
 from checker.sandbox import Mount, Sandbox, make_sandbox
@@ -96,8 +96,10 @@ class Checker:
             mounts.append(corpus_mount)
             env["COURSE_CORPUS"] = self.sandbox.path_inside(corpus_mount)
         report_file = f"{self.sandbox.path_inside(inside['report'])}/junit.xml"
-        argv = [self.sandbox.python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o", "addopts=",
-                "-o", "junit_family=xunit2", "--junitxml", report_file, "--tb=short",
+        # metric_gate files each metric under the test whose own code published it; the JUnit
+        # report carries them as that test's properties (see checker.metrics).
+        argv = [self.sandbox.python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "metric_gate",
+                "-o", "addopts=", "-o", "junit_family=xunit2", "--junitxml", report_file, "--tb=short",
                 "--rootdir", self.sandbox.path_inside(inside["code"]), *ws.test_files]
         proc = self.sandbox.run(argv, mounts=mounts, workdir=self.sandbox.path_inside(inside["code"]),
                                 limits=spec.limits, env=env, output_file=ws.root / "output.txt")
@@ -123,7 +125,8 @@ class Checker:
             return CheckResult.from_error("The test run's exit status contradicts its report; "
                                           "the run was not trusted.", output, proc.duration_s, tuple(tests))
         return CheckResult(status="passed" if all_passed else "failed", tests=tuple(tests),
-                           artifacts=tuple(read_artifacts(ws.artifacts)), metrics=read_metrics(ws.artifacts),
+                           artifacts=tuple(read_artifacts(ws.artifacts)),
+                           metrics=metrics_from_junit(ws.report / "junit.xml", ws.test_files),
                            output=output, duration_s=proc.duration_s)
 
 

@@ -23,6 +23,7 @@ import json
 import logging
 import os
 import queue
+import secrets
 import selectors
 import shutil
 import signal
@@ -33,7 +34,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from checker.metrics import decode_metrics
+from checker.metrics import metrics_from_stream
 from checker.inputs import checked_for_workspace
 from checker.report import ReportError, outcomes_from_stream
 from checker.result import CheckResult
@@ -221,6 +222,15 @@ class Slot:
             self.proc = None
 
 
+def authentic(records: list, token: str) -> list[dict]:
+    """The result records, each one not marked with this job's token replaced by ``garbage``.
+
+    Only the plugin was given the token, so a line without it was written to the pipe by
+    something else (the learner's code found the descriptor); such a run is not trusted.
+    """
+    return [r if isinstance(r, dict) and r.get("token") == token else {"event": "garbage"} for r in records]
+
+
 def _claim_instance() -> tuple[int, object]:
     """A uid range of our own: engines in other processes on this machine (the app, a
     validation run, a test) must never share a uid or a cgroup, or one would kill or
@@ -285,7 +295,8 @@ class WarmChecker:
         slot = self._slots.get()
         try:
             slot.set_process_limit(spec.limits.processes)
-            job = {"id": f"job-{uuid.uuid4().hex}", "uid": slot.uid, "tests": list(test_files),
+            token = secrets.token_hex(16)
+            job = {"id": f"job-{uuid.uuid4().hex}", "uid": slot.uid, "tests": list(test_files), "token": token,
                    "files": {"submission.py": code, **files}, "corpus": self.corpus is not None,
                    "hidden": [name for name, visibility in test_files.items() if visibility == "hidden"],
                    "inputs": checked_for_workspace(inputs) if inputs is not None else None,
@@ -298,14 +309,15 @@ class WarmChecker:
             log.warning("slot %s failed: %s", slot.index, (answer or {}).get("internal_error", "no answer"))
             return CheckResult.from_error("The grader restarted while running your code; it was not judged. "
                                           "Please submit again.")
-        return self._result(spec, test_files, sources, answer)
+        return self._result(spec, test_files, sources, answer, token)
 
-    def _result(self, spec, test_files, sources, answer) -> CheckResult:
+    def _result(self, spec, test_files, sources, answer, token: str) -> CheckResult:
         output = answer["output"] + ("\n[output truncated]" if answer["output_truncated"] else "")
         duration = answer["duration_s"]
         expected = {name: expected_tests(sources[name]) for name in test_files}
+        records = authentic(answer["records"], token)
         try:
-            tests = outcomes_from_stream(answer["records"], test_files, expected, spec.limits)
+            tests = outcomes_from_stream(records, test_files, expected, spec.limits)
         except ReportError as exc:
             tests, reason = None, str(exc)
         if answer["timed_out"]:
@@ -323,7 +335,7 @@ class WarmChecker:
                                           "the run was not trusted.", output, duration, tuple(tests))
         return CheckResult(status="passed" if all_passed else "failed", tests=tuple(tests),
                            artifacts=tuple(decode_artifacts(answer["artifacts"])),
-                           metrics=decode_metrics(answer.get("metrics") or ""), output=output,
+                           metrics=metrics_from_stream(records, test_files), output=output,
                            duration_s=duration, cpu_s=answer.get("cpu_s"))
 
     def describe(self) -> str:

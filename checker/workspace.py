@@ -2,7 +2,8 @@
 
 Layout on the host (``<workspaces>/<job>/``)::
 
-    code/         read-only inside the sandbox: submission.py, conftest.py, course_harness.py, test_*.py
+    code/         read-only inside the sandbox: submission.py, conftest.py, course_harness.py,
+                  metric_gate.py, test_*.py
     artifacts/    writable: plots and text the tests publish
     report/       writable: pytest's JUnit XML
     inputs/       read-only, playground runs only: the learner's own text (``checker.inputs``)
@@ -84,7 +85,7 @@ def build_workspace(spec: ExerciseSpec, code: str, mode: Mode, base: Path,
     for folder in (ws.code, ws.artifacts, ws.report):
         folder.mkdir(parents=True)
     (ws.code / "submission.py").write_text(code, encoding="utf-8")
-    for name in ("conftest.py", "course_harness.py"):
+    for name in ("conftest.py", "course_harness.py", "metric_gate.py"):
         shutil.copyfile(HARNESS_DIR / name, ws.code / name)
     for support in spec.support_files:
         shutil.copyfile(support, ws.code / support.name)

@@ -24,10 +24,12 @@ from typing import Any, Callable, Sequence
 ARTIFACT_DIR_ENV = "COURSE_ARTIFACT_DIR"
 MAX_ARTIFACT_POINTS = 2000
 MAX_ARTIFACT_TEXT = 20_000
-METRICS_FILE = "metrics.jsonl"  # read by checker.metrics (the grader keeps the last write per name)
 METRIC_NAME = re.compile(r"[a-z_]{1,64}")  # courseware.spec.METRIC_NAME; this file runs without the platform
 # One counter per test process, so every Artifacts object writes new files in call order.
 _ARTIFACT_NUMBERS = itertools.count(1)
+metric_sink: Callable[[str, float], None] | None = None
+"""Where ``Artifacts.metric`` hands a number: set by the grader's ``metric_gate`` plugin; None
+when the tests run without the grader (plain pytest), and then metrics go nowhere."""
 
 
 def submission():
@@ -173,19 +175,26 @@ class Artifacts:
     def metric(self, name: str, value: float) -> None:
         """A number the platform stores with the submission, e.g. a measured validation loss.
 
-        Leaderboards rank learners by these. Publish a metric after the learner's code has
-        returned: if a name is written twice, the later value counts. ``name`` is lowercase
-        letters and underscores (at most 64); a value that is not finite (a diverged loss)
-        is not recorded, since there is nothing to rank.
+        Leaderboards rank learners by these, so the grader keeps a value only when
+
+        - it is published by the running test's own code: the test function, or a fixture or
+          helper defined in the same test file (not a helper imported from another file). A
+          call from the learner's code (their ``train()``, a thread, import time) is ignored;
+        - that test is a public one. A hidden test's metrics are never stored: learners'
+          code runs there after the public tests published, and hidden tests show nothing.
+
+        If a name is written twice, the later value counts; at most 16 names are kept, the
+        most recently written. ``name`` is lowercase letters and underscores (at most 64); a
+        value that is not finite (a diverged loss) is not recorded: there is nothing to rank.
         """
         if not isinstance(name, str) or not METRIC_NAME.fullmatch(name):
             raise ValueError(f"metric name {name!r}: use 1 to 64 lowercase letters and underscores")
         number = float(value)
         if not math.isfinite(number):
             return
-        self._dir.mkdir(parents=True, exist_ok=True)
-        with open(self._dir / METRICS_FILE, "a", encoding="utf-8") as f:
-            f.write(json.dumps({"name": name, "value": number}) + "\n")
+        sink = metric_sink
+        if sink is not None:
+            sink(name, number)
 
 
 def _finite(value: Any) -> float | None:

@@ -2,7 +2,12 @@
 
 Loaded by the zygote's child before any learner code is imported. Results travel as JSON
 lines on a pipe, not through a file in the workspace, so a fake report file or a printed
-fake summary changes nothing; a run that ends before ``finish`` is sent is an error.
+fake summary changes nothing; a run that ends before ``finish`` is sent is an error. Every
+line carries a token the grader made up for this job and handed only to this plugin, so
+lines the learner's code writes to the pipe's descriptor itself are recognised as forged.
+
+With each test's teardown report it sends the metrics ``metric_gate`` filed under that test
+(``metric`` events naming the test); the grader decides which tests' metrics count.
 
 After collection (before any learner code runs) it deletes the hidden test files, so the
 learner's code cannot read them, and snapshots the functions a verdict depends on (pytest's
@@ -22,6 +27,7 @@ import os
 import sys
 
 MAX_TEXT = 4000
+METRIC_PREFIX = "metric:"  # metric_gate.PROPERTY_PREFIX
 # (module, dotted attribute) pairs whose identity must not change during the run.
 WATCHED = [
     ("builtins", name) for name in ("isinstance", "float", "abs", "all", "any", "len", "tuple", "getattr", "round")
@@ -33,6 +39,12 @@ WATCHED = [
 ] + [
     ("torch", name) for name in ("allclose", "isclose", "equal", "isfinite", "isnan", "argmax", "unravel_index",
                                  "float64", "testing.assert_close")
+] + [
+    ("torch.nn.functional", name) for name in ("cross_entropy", "softmax", "log_softmax")
+] + [
+    # The path a test's metric takes: replacing any of it could change the value on its way.
+    ("course_harness", "Artifacts.metric"), ("course_harness", "metric_sink"),
+    ("metric_gate", "MetricGate.publish"), ("metric_gate", "MetricGate.pytest_runtest_protocol"),
 ] + [
     ("_pytest.python", "Function.runtest"), ("_pytest.python", "pytest_pyfunc_call"),
     ("_pytest.runner", "call_and_report"), ("_pytest.runner", "runtestprotocol"),
@@ -52,19 +64,21 @@ def _resolve(module: str, dotted: str):
 class ResultStream:
     """Writes one JSON line per test phase report, and ``finish`` at the end of the session."""
 
-    def __init__(self, fd: int, hide: list[str] = ()) -> None:
+    def __init__(self, fd: int, hide: list[str] = (), token: str = "") -> None:
         self._fd = fd
         self._hide = list(hide)
+        self._token = token
         # Bound now, before learner code runs, so replacing os.write/json.dumps later has no effect here.
         self._write = os.write
         self._dumps = json.dumps
         self._id = id
         self._snapshot: dict[str, int] = {}
         self._items: list = []
+        self._modules: list = []
         self._tampered = False
 
     def _send(self, record: dict) -> None:
-        data = (self._dumps(record) + "\n").encode("utf-8", errors="replace")
+        data = (self._dumps({**record, "token": self._token}) + "\n").encode("utf-8", errors="replace")
         while data:
             data = data[self._write(self._fd, data):]
 
@@ -80,6 +94,12 @@ class ResultStream:
         for item in self._items:
             function = getattr(item, "obj", None)
             ids[f"{item.nodeid}.__code__"] = self._id(getattr(function, "__code__", None))
+        # The tests' module globals: rebinding a helper (say, the one measuring the validation
+        # loss) would change what a test checks and publishes. New dunder names are pytest's.
+        for module in self._modules:
+            for name, value in tuple(module.__dict__.items()):
+                if not name.startswith("__"):
+                    ids[f"{module.__name__}:{name}"] = self._id(value)
         return ids
 
     def _check(self) -> None:
@@ -92,6 +112,10 @@ class ResultStream:
 
     def pytest_collection_finish(self, session) -> None:
         self._items = list(session.items)
+        for item in self._items:
+            module = getattr(item, "module", None)
+            if module is not None and all(module is not m for m in self._modules):
+                self._modules.append(module)
         for path in self._hide:
             try:
                 os.unlink(path)
@@ -108,6 +132,10 @@ class ResultStream:
     def pytest_runtest_logreport(self, report) -> None:
         if report.when == "teardown":  # tests' own monkeypatches are undone by now
             self._check()
+            for key, value in report.user_properties:
+                if isinstance(key, str) and key.startswith(METRIC_PREFIX) and type(value) is float:
+                    self._send({"event": "metric", "nodeid": report.nodeid,
+                                "name": key[len(METRIC_PREFIX):], "value": value})
         crash = getattr(getattr(report, "longrepr", None), "reprcrash", None)
         self._send({
             "event": "test", "nodeid": report.nodeid, "when": report.when, "outcome": report.outcome,

@@ -23,7 +23,6 @@ import resource
 import selectors
 import shutil
 import signal
-import stat
 import sys
 import time
 
@@ -35,8 +34,6 @@ OUTPUT = "/output"
 MAX_FILE_BYTES = 16 * 1024 * 1024
 MAX_ARTIFACTS = 20
 MAX_ARTIFACT_BYTES = 256 * 1024
-METRICS_FILE = "metrics.jsonl"
-MAX_METRICS_BYTES = 64 * 1024  # as checker.metrics, which decodes what this reads
 PR_SET_NO_NEW_PRIVS = 38
 EXIT_SETUP_FAILED = 70
 EXIT_OUTPUT_LIMIT = 71
@@ -54,6 +51,7 @@ def warm_up() -> None:
 
     sys.path.insert(0, RUNTIME)
     import course_harness  # noqa: F401
+    import metric_gate  # noqa: F401  (loaded by each job's pytest with -p metric_gate)
     import result_stream  # noqa: F401
 
     # Modules exercises commonly use, imported once here instead of in every job.
@@ -188,9 +186,11 @@ def child(job: dict, paths: dict, result_w: int, cgroups: dict) -> None:
 
         hidden_names = job["hidden"] if "hidden" in job else [n for n in job["tests"] if n != "test_public.py"]
         hidden = [f"{paths['code']}/{name}" for name in hidden_names]
-        code = pytest.main(["-q", "-p", "no:cacheprovider", "-o", "addopts=", "--tb=short",
+        # Only the plugin keeps the token that marks its lines as genuine.
+        stream = ResultStream(result_w, hide=hidden, token=job.pop("token", ""))
+        code = pytest.main(["-q", "-p", "no:cacheprovider", "-p", "metric_gate", "-o", "addopts=", "--tb=short",
                             "--rootdir", paths["code"], *job["tests"]],
-                           plugins=[ResultStream(result_w, hide=hidden)])
+                           plugins=[stream])
         sys.stdout.flush(), sys.stderr.flush()
         os._exit(int(code))
     except OSError as exc:
@@ -340,7 +340,6 @@ def run_job(job: dict, cgroups: dict) -> dict:
         "oom": read_cgroup(memory_dir, "memory.oom_control") > oom_before,
         "memory_limit_hit": read_cgroup(memory_dir, "memory.failcnt") > fail_before,
         "artifacts": read_artifacts(paths["artifacts"]),
-        "metrics": read_metrics_tail(paths["artifacts"]),
         "duration_s": time.monotonic() - start, "phases": phases,
         "cpu_s": usage.ru_utime + usage.ru_stime,
     }
@@ -372,23 +371,6 @@ def read_artifacts(folder: str) -> list[dict]:
         if len(data) <= MAX_ARTIFACT_BYTES:
             found.append(data.decode("utf-8", errors="replace"))
     return found
-
-
-def read_metrics_tail(folder: str) -> str:
-    """The end of the metrics file the tests appended to, as text; the host decides what counts."""
-    try:
-        # O_NONBLOCK: a FIFO planted under that name must not stall the zygote.
-        fd = os.open(f"{folder}/{METRICS_FILE}", os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except OSError:
-        return ""
-    with os.fdopen(fd, "rb") as f:
-        info = os.fstat(f.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            return ""
-        start = max(0, info.st_size - MAX_METRICS_BYTES)
-        f.seek(start)
-        text = f.read(MAX_METRICS_BYTES).decode("utf-8", errors="replace")
-    return text.partition("\n")[2] if start > 0 else text
 
 
 def main() -> None:
