@@ -79,7 +79,8 @@ with editor_col:
         view = ctx.grading.verdict(user_id=user.id, submission_id=submission_id)
         if view is None:
             return
-        render_verdict(view)
+        live = [] if view.final else ctx.grading.live_charts(user_id=user.id, submission_id=submission_id)
+        render_verdict(view, live)
         if view.final:
             st.rerun()
 

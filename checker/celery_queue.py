@@ -25,6 +25,7 @@ from kombu import Queue
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from checker.live import RedisLiveBoard
 from checker.queue import QUEUES, QueueBackend, WorkerStatus
 from checker.worker_registry import alive_workers
 from courseware.spec import ContentBank
@@ -74,6 +75,12 @@ class CeleryQueue(QueueBackend):
         if queue not in QUEUES:
             raise ValueError(f"queue {queue!r} is not one of {QUEUES}")
         self.celery.send_task(TASK_NAME, args=[submission_id], queue=queue)
+
+    def live_charts(self, submission_id: int) -> list[dict]:
+        try:
+            return RedisLiveBoard(self._redis).read(submission_id)
+        except redis.RedisError:
+            return []
 
     def workers(self) -> list[WorkerStatus]:
         try:

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Protocol
+from typing import Callable, Protocol
 
 from checker.gpu import GpuAccess
-from checker.result import CheckResult
+from checker.result import Artifact, CheckResult
 from checker.run import Checker
 from checker.sandbox import SandboxUnavailable
 from courseware.corpus import corpus_file
@@ -23,9 +23,11 @@ log = logging.getLogger(__name__)
 class GradingEngine(Protocol):
     """Anything that grades code against an exercise's tests."""
 
-    def check(self, spec: ExerciseSpec, code: str, mode: str, inputs: dict[str, str] | None = None) -> CheckResult:
+    def check(self, spec: ExerciseSpec, code: str, mode: str, inputs: dict[str, str] | None = None,
+              on_live: Callable[[list[Artifact]], None] | None = None) -> CheckResult:
         """Grade ``code`` (``run``: public tests; ``submit``: all). With ``inputs`` (the learner's own
-        files, ``run`` only) the exercise's playground file runs instead, with the files beside it."""
+        files, ``run`` only) the exercise's playground file runs instead, with the files beside it.
+        ``on_live`` receives charts the run keeps replacing while it goes on, where the engine can."""
 
     def close(self) -> None:
         """Release processes the engine holds."""

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from checker.result import CheckResult
 from checker.classify import error_class, submission_error_class
 from checker.engines import GradingEngine
+from checker.live import LiveBoard
 from courseware.spec import ContentBank
 from db import submissions
 from db.submission_inputs import load_inputs
@@ -28,6 +29,8 @@ class JobContext:
     sessions: sessionmaker[Session]
     worker: str = ""
     """Who grades (host:pid/slot), recorded on each submission it claims."""
+    live: LiveBoard | None = None
+    """Where charts of running jobs go for the learner's page (None: not shown)."""
 
 
 def grade_submission(ctx: JobContext, submission_id: int) -> str | None:
@@ -50,7 +53,11 @@ def grade_submission(ctx: JobContext, submission_id: int) -> str | None:
         result = CheckResult.from_error("This exercise no longer offers a run on your own text.")
     else:
         try:
-            result = ctx.checker.check(spec, code, mode, inputs=inputs)
+            on_live = None
+            if ctx.live is not None:
+                board = ctx.live
+                on_live = lambda charts: board.publish(submission_id, [a.as_row() for a in charts])  # noqa: E731
+            result = ctx.checker.check(spec, code, mode, inputs=inputs, on_live=on_live)
         except Exception:  # a platform fault must still end the submission in a final state
             log.exception("grading submission %s failed", submission_id)
             result = CheckResult.from_error("The grader hit an internal problem; your code was not "
@@ -67,4 +74,6 @@ def grade_submission(ctx: JobContext, submission_id: int) -> str | None:
             output=result.output, points_possible=points,
             error_class=submission_error_class(result.status, result.error_reason, failing),
         )
+    if ctx.live is not None:
+        ctx.live.clear(submission_id)  # the stored verdict carries the final charts
     return result.status

@@ -47,6 +47,10 @@ class QueueBackend(ABC):
     def workers(self) -> list[WorkerStatus]:
         """Workers alive now (for the health page and for routing)."""
 
+    def live_charts(self, submission_id: int) -> list[dict]:
+        """Charts a running job published so far (``name``, ``kind``, ``payload`` rows)."""
+        return []
+
     def gpu_available(self) -> bool:
         """Whether a worker with a GPU is alive, so ``gpu-preferred`` work may go to the gpu queue."""
         return any(w.has_gpu and "gpu" in w.queues for w in self.workers())
@@ -88,6 +92,9 @@ class LocalPool(QueueBackend):
     def _done(self, future: Future) -> None:
         with self._lock:
             self._pending.discard(future)
+
+    def live_charts(self, submission_id: int) -> list[dict]:
+        return self.ctx.live.read(submission_id) if self.ctx.live is not None else []
 
     def workers(self) -> list[WorkerStatus]:
         alive = not self._pool._shutdown  # a shut-down pool grades nothing more

@@ -56,8 +56,11 @@ class Checker:
                 "OFF unprivileged uid per job (runs as the app's user; the process limit is not enforced for root)\n"
                 "OFF cgroup limits\non  rlimits (address space, file size, CPU time, open files)")
 
-    def check(self, spec: ExerciseSpec, code: str, mode: str, inputs: dict[str, str] | None = None) -> CheckResult:
+    def check(self, spec: ExerciseSpec, code: str, mode: str, inputs: dict[str, str] | None = None,
+              on_live: object = None) -> CheckResult:
         """Grade ``code``: ``mode="run"`` runs the public tests, ``"submit"`` all of them.
+
+        ``on_live`` is accepted for the engines' common API; cold runs report no live charts.
 
         With ``inputs`` (the learner's own files, mode ``run`` only) the exercise's playground
         file runs instead of the public tests, with the files in a read-only folder.

@@ -23,7 +23,7 @@ from checker.intake import inspect_code
 from checker.queue import QueueBackend
 from courseware.spec import ContentBank
 from db import submissions
-from db.models import utcnow
+from db.models import Submission, utcnow
 from db.submission_inputs import add_inputs, input_names
 
 log = logging.getLogger(__name__)
@@ -159,6 +159,15 @@ class GradingService:
         if device in ("gpu", "gpu-preferred") and self.backend.gpu_available():
             return "gpu"
         return "cpu"
+
+    def live_charts(self, *, user_id: int, submission_id: int) -> list[dict[str, Any]]:
+        """Charts the learner's running submission has published so far ([] if none or not theirs)."""
+        with self.sessions() as session:
+            sub = session.get(Submission, submission_id)
+            if sub is None or sub.user_id != user_id or sub.status != "running":
+                return []
+        return [_artifact(row["payload"]) for row in self.backend.live_charts(submission_id)
+                if isinstance(row, dict) and isinstance(row.get("payload"), str)]
 
     def verdict(self, *, user_id: int, submission_id: int) -> VerdictView | None:
         """The submission's current state, or None if it does not exist or is not this user's."""

@@ -33,11 +33,12 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from checker.metrics import metrics_from_stream
 from checker.inputs import checked_for_workspace
 from checker.report import ReportError, outcomes_from_stream
-from checker.result import CheckResult
+from checker.result import Artifact, CheckResult
 from checker.run import decode_artifacts, error_for_crash
 from checker.gpu import GpuAccess
 from checker.sandbox import SandboxUnavailable, system_mounts
@@ -166,8 +167,12 @@ class Slot:
         if pids is not None:
             (pids / "pids.max").write_text(str(processes))
 
-    def run(self, job: dict, timeout_s: float) -> dict | None:
-        """Send one job; the answer, or None if the zygote died or went silent."""
+    def run(self, job: dict, timeout_s: float,
+            on_live: Callable[[list[str]], None] | None = None) -> dict | None:
+        """Send one job; the answer, or None if the zygote died or went silent.
+
+        ``on_live`` receives the running job's live charts (JSON texts) as the zygote forwards them.
+        """
         if self.proc is None or self.proc.poll() is not None:
             self.start()
         assert self.proc is not None and self.proc.stdin is not None
@@ -177,7 +182,16 @@ class Slot:
         except (BrokenPipeError, OSError):
             self.stop()
             return None
-        answer = self._read_line(time.monotonic() + timeout_s)
+        deadline = time.monotonic() + timeout_s
+        while True:
+            answer = self._read_line(deadline)
+            if answer is None or "live" not in answer:
+                break
+            if on_live is not None and answer.get("id") == job["id"] and isinstance(answer["live"], list):
+                try:
+                    on_live([t for t in answer["live"] if isinstance(t, str)])
+                except Exception:  # showing progress must never cost the verdict
+                    log.exception("live progress callback failed")
         if answer is None:
             self.stop()
         return answer
@@ -281,11 +295,13 @@ class WarmChecker:
             for t in threads:
                 t.join()
 
-    def check(self, spec: ExerciseSpec, code: str, mode: str, inputs: dict[str, str] | None = None) -> CheckResult:
+    def check(self, spec: ExerciseSpec, code: str, mode: str, inputs: dict[str, str] | None = None,
+              on_live: Callable[[list[Artifact]], None] | None = None) -> CheckResult:
         """Grade ``code``: ``run`` = public tests, ``submit`` = all tests.
 
         With ``inputs`` (the learner's own files, ``run`` only) the playground file runs instead
         of the public tests; the files are written read-only into the job's workspace.
+        ``on_live`` receives the charts the run keeps replacing while it goes on (display only).
         """
         chosen = selected_tests(spec, mode, playground=inputs is not None)
         test_files = {name: visibility for name, (_, visibility) in chosen.items()}
@@ -302,7 +318,8 @@ class WarmChecker:
                    "inputs": checked_for_workspace(inputs) if inputs is not None else None,
                    "limits": {"time_s": spec.limits.time_s, "memory_mb": spec.limits.memory_mb,
                               "processes": spec.limits.processes, "output_kb": spec.limits.output_kb}}
-            answer = slot.run(job, spec.limits.time_s + 30)
+            answer = slot.run(job, spec.limits.time_s + 30,
+                              on_live=(lambda texts: on_live(decode_artifacts(texts))) if on_live else None)
         finally:
             self._slots.put(slot)
         if answer is None or "internal_error" in answer:

@@ -25,6 +25,7 @@ from celery import signals
 from checker.celery_queue import TASK_NAME, make_celery
 from checker.engines import make_grading_engine
 from checker.gpu import find_gpu
+from checker.live import RedisLiveBoard
 from checker.jobs import JobContext, grade_submission
 from checker.queue import QUEUES, WorkerStatus
 from checker import worker_registry
@@ -55,7 +56,8 @@ class WorkerRuntime:
         self.celery = make_celery(settings.broker_url, self.bank)
         self.redis = redis.Redis.from_url(settings.broker_url, socket_timeout=5, socket_connect_timeout=5)
         self.checker = make_grading_engine(settings, slots=concurrency, gpu=gpu)
-        self.jobs = JobContext(self.bank, self.checker, self.sessions, worker=self.name)
+        self.jobs = JobContext(self.bank, self.checker, self.sessions, worker=self.name,
+                               live=RedisLiveBoard(self.redis))
         has_gpu = getattr(self.checker, "gpu", None) is not None
         if "gpu" in queues and not has_gpu:
             self.checker.close()

@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from checker.jobs import JobContext
+from checker.live import MemoryLiveBoard
 from checker.queue import LocalPool, QueueBackend
 from checker.engines import GradingEngine, make_grading_engine
 from checker.gpu import find_gpu
@@ -69,7 +70,8 @@ def make_backend(settings: Settings, bank: ContentBank,
     checker = make_grading_engine(settings, gpu=find_gpu(settings.checker_gpu))
     has_gpu = getattr(checker, "gpu", None) is not None
     host = socket.gethostname()
-    return checker, LocalPool(JobContext(bank, checker, sessions, worker=f"{host}:{os.getpid()}/local"),
+    jobs = JobContext(bank, checker, sessions, worker=f"{host}:{os.getpid()}/local", live=MemoryLiveBoard())
+    return checker, LocalPool(jobs,
                               workers=settings.checker_workers, has_gpu=has_gpu)
 
 

@@ -12,10 +12,12 @@ from checker.verdict_table import mode_label, verdict_headline, verdict_rows
 STATUS_TEXT = {"queued": "Queued…", "running": "Running the tests…"}
 
 
-def render_verdict(view: VerdictView) -> None:
-    """The verdict table and whatever the tests published."""
+def render_verdict(view: VerdictView, live: list[dict] | None = None) -> None:
+    """The verdict table and whatever the tests published; while it runs, the ``live`` charts so far."""
     if not view.final:
         st.info(f"{mode_label(asdict(view))}: {STATUS_TEXT.get(view.status, view.status)}", icon="⏳")
+        for chart in live or ():
+            render_artifact(chart)
         return
     summary = verdict_headline(asdict(view), strong="**")
     {"passed": st.success, "failed": st.warning, "error": st.error}[view.status](summary)

@@ -27,6 +27,8 @@ MAX_ARTIFACT_TEXT = 20_000
 METRIC_NAME = re.compile(r"[a-z_]{1,64}")  # courseware.spec.METRIC_NAME; this file runs without the platform
 # One counter per test process, so every Artifacts object writes new files in call order.
 _ARTIFACT_NUMBERS = itertools.count(1)
+LIVE_DIR = "live"
+"""Sub-folder of the artifact folder for charts shown while the run goes on (see Artifacts.live_line)."""
 metric_sink: Callable[[str, float], None] | None = None
 """Where ``Artifacts.metric`` hands a number: set by the grader's ``metric_gate`` plugin; None
 when the tests run without the grader (plain pytest), and then metrics go nowhere."""
@@ -171,6 +173,22 @@ class Artifacts:
     def text(self, name: str, text: str) -> None:
         """A block of text, e.g. characters sampled from a language model."""
         self._write(name, "text", {"text": str(text)[:MAX_ARTIFACT_TEXT]})
+
+    def live_line(self, name: str, y: Sequence[float], x: Sequence[float] | None = None,
+                  x_label: str = "step", y_label: str = "value") -> None:
+        """A line chart the page shows *while the run goes on* (e.g. the loss so far); call it again
+        to replace it. Display only: it is not stored with the verdict (publish a ``line`` for that).
+        """
+        ys = [_finite(float(v)) for v in list(y)[-MAX_ARTIFACT_POINTS:]]
+        xs = [float(v) for v in (list(x)[-len(ys):] if x is not None and ys else range(len(ys)))]
+        live = self._dir / LIVE_DIR
+        live.mkdir(parents=True, exist_ok=True)
+        slug = re.sub(r"[^a-z0-9]+", "-", str(name).lower()).strip("-")[:40] or "live"
+        record = {"name": str(name)[:100], "kind": "line", "x": xs, "y": ys, "x_label": x_label, "y_label": y_label}
+        # Written whole, then renamed: the grader polling the folder never reads half a file.
+        partial = live / f".{slug}.partial"
+        partial.write_text(json.dumps(record, allow_nan=False))
+        os.replace(partial, live / f"{slug}.json")
 
     def metric(self, name: str, value: float) -> None:
         """A number the platform stores with the submission, e.g. a measured validation loss.

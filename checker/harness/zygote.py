@@ -23,6 +23,7 @@ import resource
 import selectors
 import shutil
 import signal
+import stat
 import sys
 import time
 
@@ -34,6 +35,8 @@ OUTPUT = "/output"
 MAX_FILE_BYTES = 16 * 1024 * 1024
 MAX_ARTIFACTS = 20
 MAX_ARTIFACT_BYTES = 256 * 1024
+MAX_LIVE = 4
+LIVE_INTERVAL_S = 1.0
 PR_SET_NO_NEW_PRIVS = 38
 EXIT_SETUP_FAILED = 70
 EXIT_OUTPUT_LIMIT = 71
@@ -294,12 +297,14 @@ def run_job(job: dict, cgroups: dict) -> dict:
     selector.register(pidfd, selectors.EVENT_READ, "child")
     os.set_blocking(result_r, False)
     pipe_open, child_running = True, True
+    live = LivePoller(job["id"], f"{paths['artifacts']}/live")
     while pipe_open and child_running:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             timed_out = True
             break
-        for key, _ in selector.select(timeout=remaining):
+        live.poll()
+        for key, _ in selector.select(timeout=min(remaining, LIVE_INTERVAL_S)):
             if key.data == "child":
                 child_running = False
             else:
@@ -349,6 +354,44 @@ def run_job(job: dict, cgroups: dict) -> dict:
         shutil.rmtree(f"/tmp/{entry}", ignore_errors=True) if os.path.isdir(f"/tmp/{entry}") \
             else os.unlink(f"/tmp/{entry}")
     return answer
+
+
+class LivePoller:
+    """Forwards the charts a running job keeps replacing (``artifacts().live_line``) to the host,
+    as ``{"id": ..., "live": [json text, ...]}`` lines on stdout, at most once per interval."""
+
+    def __init__(self, job_id: str, folder: str) -> None:
+        self.job_id = job_id
+        self.folder = folder
+        self.last: list[str] = []
+        self.next_check = time.monotonic() + LIVE_INTERVAL_S
+
+    def poll(self) -> None:
+        now = time.monotonic()
+        if now < self.next_check:
+            return
+        self.next_check = now + LIVE_INTERVAL_S
+        found = []
+        try:
+            names = sorted(n for n in os.listdir(self.folder) if n.endswith(".json"))[:MAX_LIVE]
+        except OSError:
+            return
+        for name in names:
+            try:
+                # Not following links, not waiting on a FIFO: the folder is the learner's to write.
+                fd = os.open(f"{self.folder}/{name}", os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+            except OSError:
+                continue
+            with os.fdopen(fd, "rb") as f:
+                if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+                    continue
+                data = f.read(MAX_ARTIFACT_BYTES + 1)
+            if len(data) <= MAX_ARTIFACT_BYTES:
+                found.append(data.decode("utf-8", errors="replace"))
+        if found and found != self.last:
+            self.last = found
+            sys.stdout.write(json.dumps({"id": self.job_id, "live": found}) + "\n")
+            sys.stdout.flush()
 
 
 def read_artifacts(folder: str) -> list[dict]:

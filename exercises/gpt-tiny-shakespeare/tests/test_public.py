@@ -55,6 +55,34 @@ def build_model(vocab_size, **fields):
     return model
 
 
+class LiveLoss:
+    """A forward hook that draws the training loss on the page while train() runs (display only).
+
+    It reads the loss the model returns in training mode every ``every`` calls and redraws the
+    chart at most every ``interval_s``; it never raises into the learner's loop.
+    """
+
+    def __init__(self, board, name, every=10, interval_s=2.0):
+        self.board, self.name, self.every, self.interval_s = board, name, every, interval_s
+        self.calls, self.steps, self.losses = 0, [], []
+        self.shown = time.perf_counter()
+
+    def __call__(self, module, args, output):
+        try:
+            if not module.training or not isinstance(output, tuple) or len(output) < 2 or output[1] is None:
+                return
+            self.calls += 1
+            if self.calls % self.every:
+                return
+            self.steps.append(self.calls)
+            self.losses.append(float(output[1].detach()))
+            if time.perf_counter() - self.shown >= self.interval_s:
+                self.shown = time.perf_counter()
+                self.board.live_line(self.name, self.losses, x=self.steps, x_label="step", y_label="loss")
+        except Exception:
+            pass
+
+
 def windows(data, block_size, batch_size, generator):
     """The test's own batches: random windows x and the characters that follow them, y."""
     ix = torch.randint(len(data) - block_size, (batch_size,), generator=generator)
@@ -163,14 +191,18 @@ def test_gpt_reaches_the_target_validation_loss_on_tiny_shakespeare():
     torch.manual_seed(0)
     model = build_model(len(chars), **profile.model).to(device)
     train = get_function("train", TRAIN_SIGNATURE)
+    board = artifacts()
+    handle = model.register_forward_hook(LiveLoss(board, f"training loss so far ({profile.name} profile)"))
     start = time.perf_counter()
-    result = train(model, train_data, val_data, budget_s=profile.budget_s, device=device,
-                   batch_size=profile.batch_size, lr=profile.lr)
+    try:
+        result = train(model, train_data, val_data, budget_s=profile.budget_s, device=device,
+                       batch_size=profile.batch_size, lr=profile.lr)
+    finally:
+        handle.remove()
     took = time.perf_counter() - start
     check_report(result)
 
     block = profile.model["block_size"]
-    board = artifacts()
     xs, ys = curve(result["losses"])
     board.line(f"training loss ({profile.name} profile, {result['steps']} steps in {took:.0f} s)", ys, x=xs,
                x_label="step", y_label="loss")
