@@ -13,6 +13,8 @@ Only these folders are mounted; the exercise folder (with ``solution.py``) is no
 from __future__ import annotations
 
 import ast
+import functools
+import threading
 import shutil
 import uuid
 from dataclasses import dataclass
@@ -96,12 +98,24 @@ def build_workspace(spec: ExerciseSpec, code: str, mode: Mode, base: Path,
     return ws
 
 
+_PARSE_LOCK = threading.Lock()
+
+
 def expected_tests(test_file: Path) -> set[str]:
     """Test function names a complete report must mention (from the trusted copy, by AST).
 
     Parametrised tests appear in the report as ``name[case]``; they are matched by name.
     """
-    tree = ast.parse(test_file.read_text(encoding="utf-8"))
+    info = test_file.stat()
+    return set(_test_names(str(test_file), info.st_mtime_ns, info.st_size))
+
+
+@functools.lru_cache(maxsize=512)
+def _test_names(path: str, _mtime_ns: int, _size: int) -> frozenset[str]:
+    # One parse at a time: CPython 3.11's ast module keeps global state, and two grader threads
+    # parsing at once failed a burst benchmark run with "AST constructor recursion depth mismatch".
+    with _PARSE_LOCK:
+        tree = ast.parse(Path(path).read_text(encoding="utf-8"))
     names: set[str] = set()
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test"):
@@ -109,4 +123,4 @@ def expected_tests(test_file: Path) -> set[str]:
         elif isinstance(node, ast.ClassDef) and node.name.startswith("Test"):
             names.update(f"{node.name}::{n.name}" for n in node.body
                          if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name.startswith("test"))
-    return names
+    return frozenset(names)
