@@ -1,0 +1,127 @@
+"""Helpers shared by the DDP exercise's public and hidden tests: the reference training, a
+launcher that turns a hang into a readable failure, and run_ddp's checked result."""
+import multiprocessing
+import os
+import signal
+import tempfile
+
+import torch
+import torch._dynamo  # noqa: F401  DDP imports this lazily (seconds); paid once here, not in every rank
+import torch.distributed as dist
+import torch.nn.functional as F
+from torch import nn
+
+from course_harness import get_function
+
+RUN_SIGNATURE = "run_ddp(world_size: int = 2, steps: int = 3) -> dict"
+WORKER_SIGNATURE = "ddp_worker(rank: int, world_size: int, port: int, out_dir: str, steps: int = 3) -> None"
+LR = 0.1
+_RUNS = {}
+
+
+def make_model():
+    # The same model and data as in the exercise, written out again so the tests do not trust yours.
+    torch.manual_seed(0)
+    return nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 1))
+
+
+def make_data():
+    g = torch.Generator().manual_seed(1234)
+    x = torch.randn(16, 4, generator=g)
+    y = x @ torch.tensor([[1.0], [-2.0], [0.5], [3.0]]) + 0.1 * torch.randn(16, 1, generator=g)
+    return x, y
+
+
+def reference(steps):
+    """Full-batch SGD in one process: (gradients of the last step, final parameters, losses)."""
+    model = make_model()
+    optimizer = torch.optim.SGD(model.parameters(), lr=LR)
+    x, y = make_data()
+    losses = []
+    for _ in range(steps):
+        optimizer.zero_grad()
+        loss = F.mse_loss(model(x), y)
+        loss.backward()
+        grads = {n: p.grad.clone() for n, p in model.named_parameters()}
+        optimizer.step()
+        losses.append(loss.item())
+    return grads, {n: p.detach().clone() for n, p in model.named_parameters()}, losses
+
+
+def strip(named):
+    """Accept names with DDP's 'module.' prefix too."""
+    if not isinstance(named, dict):
+        raise AssertionError(f"expected a dict mapping parameter names to tensors, got {type(named).__name__}.")
+    return {k.removeprefix("module."): v for k, v in named.items()}
+
+
+def launch(fn, timeout_s=30):
+    """Call ``fn()`` in a forked process of its own and return its value.
+
+    Your processes run inside it, so a hang becomes a readable failure after ``timeout_s``
+    instead of using up the whole time limit.
+    """
+    ctx = multiprocessing.get_context("fork")
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "result.pt")
+
+        def child():
+            os.setpgrp()  # its own process group, so the ranks it starts can be killed with it
+            try:
+                value = {"value": fn(), "initialised": dist.is_initialized()}
+            except BaseException as exc:
+                # A rank's traceback ends with the real error: show that line first, then the tail.
+                text = f"{type(exc).__name__}: {exc}".strip()
+                last = text.splitlines()[-1][:500]
+                if "closed by peer" in text or "reset by peer" in text:
+                    last = ("one rank left (finished or crashed) while another was still waiting in a collective: "
+                            "every rank must make the same collective calls in the same order. " + last)
+                value = {"error": text[-1500:] if last == text else f"{last}\n\n{text[-1500:]}"}
+            torch.save(value, path)
+            os._exit(0)
+
+        proc = ctx.Process(target=child)
+        proc.start()
+        proc.join(timeout_s)
+        if proc.is_alive():
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            proc.join()
+            raise AssertionError(
+                f"your code did not finish within {timeout_s} s. Either a rank waits in a collective the others "
+                "never reach, or the DDP model was still alive when the process group was destroyed: "
+                "`del model` before dist.destroy_process_group() (see the prompt's rules).")
+        if not os.path.exists(path):
+            raise AssertionError(f"the process running your code died (exit code {proc.exitcode}) before returning.")
+        out = torch.load(path, weights_only=False)
+    if "error" in out:
+        raise AssertionError(out["error"])
+    if out["initialised"]:
+        raise AssertionError("after run_ddp returned, the calling process had a process group initialised: only the "
+                             "worker processes should call init_process_group.")
+    return out["value"]
+
+
+def run(world_size, steps):
+    """run_ddp's result, checked for shape; computed once per (world_size, steps)."""
+    key = (world_size, steps)
+    if key not in _RUNS:
+        run_ddp = get_function("run_ddp", RUN_SIGNATURE)
+        try:
+            result = launch(lambda: run_ddp(world_size=world_size, steps=steps))
+        except AssertionError as exc:  # remember the failure so every test reports it without relaunching
+            result = exc
+        _RUNS[key] = result
+    result = _RUNS[key]
+    if isinstance(result, Exception):
+        raise AssertionError(f"run_ddp(world_size={world_size}, steps={steps}) failed: {result}")
+    if not isinstance(result, dict) or not {"grads", "params", "losses"} <= set(result):
+        raise AssertionError("run_ddp must return a dict with keys 'grads', 'params' and 'losses' "
+                             f"(one entry per rank), got {result!r:.200}")
+    for key_name in ("grads", "params", "losses"):
+        if len(result[key_name]) != world_size:
+            raise AssertionError(f"result['{key_name}'] should hold one entry per rank ({world_size}), "
+                                 f"got {len(result[key_name])}.")
+    return result

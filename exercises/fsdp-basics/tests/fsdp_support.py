@@ -1,0 +1,159 @@
+"""Helpers shared by the FSDP exercise's public and hidden tests: the reference training, a
+launcher that turns a hang into a readable failure, and the checks of run_fsdp's result."""
+import multiprocessing
+import os
+import signal
+import tempfile
+
+import torch
+import torch._dynamo  # noqa: F401  imported lazily by torch.distributed; paid once here, not in every rank
+import torch.distributed as dist
+import torch.nn.functional as F
+from torch import nn
+
+from course_harness import assert_tensor_close, get_function
+
+RUN_SIGNATURE = "run_fsdp(world_size: int = 2, steps: int = 3) -> dict"
+WORKER_SIGNATURE = "fsdp_worker(rank: int, world_size: int, port: int, out_dir: str, steps: int = 3) -> None"
+LR = 0.1
+
+
+def make_model():
+    # The same model and data as in the exercise, written out again so the tests do not trust yours.
+    torch.manual_seed(0)
+    return nn.Sequential(nn.Linear(8, 32), nn.ReLU(), nn.Linear(32, 32), nn.ReLU(), nn.Linear(32, 4))
+
+
+def make_data():
+    g = torch.Generator().manual_seed(4321)
+    x = torch.randn(32, 8, generator=g)
+    y = torch.sin(x[:, :4]) + 0.5 * x[:, 4:]
+    return x, y
+
+
+def reference(steps):
+    """Full-batch SGD in one process: (final state dict, losses)."""
+    model = make_model()
+    optimizer = torch.optim.SGD(model.parameters(), lr=LR)
+    x, y = make_data()
+    losses = []
+    for _ in range(steps):
+        optimizer.zero_grad()
+        loss = F.mse_loss(model(x), y)
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return {n: p.detach().clone() for n, p in model.named_parameters()}, losses
+
+
+def launch(fn, timeout_s=30):
+    """Call ``fn()`` in a forked process of its own and return its value.
+
+    Your processes run inside it, so a hang becomes a readable failure after ``timeout_s``
+    instead of using up the whole time limit.
+    """
+    ctx = multiprocessing.get_context("fork")
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "result.pt")
+
+        def child():
+            os.setpgrp()  # its own process group, so the ranks it starts can be killed with it
+            try:
+                value = {"value": fn(), "initialised": dist.is_initialized()}
+            except BaseException as exc:
+                # A rank's traceback ends with the real error: show that line first, then the tail.
+                text = f"{type(exc).__name__}: {exc}".strip()
+                last = text.splitlines()[-1][:500]
+                if "closed by peer" in text or "reset by peer" in text:
+                    last = ("one rank left (finished or crashed) while another was still waiting in a collective: "
+                            "every rank must make the same collective calls in the same order. " + last)
+                value = {"error": text[-1500:] if last == text else f"{last}\n\n{text[-1500:]}"}
+            torch.save(value, path)
+            os._exit(0)
+
+        proc = ctx.Process(target=child)
+        proc.start()
+        proc.join(timeout_s)
+        if proc.is_alive():
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            proc.join()
+            raise AssertionError(
+                f"your code did not finish within {timeout_s} s. Either a rank waits in a collective the others "
+                "never reach, or the FSDP model was still alive when the process group was destroyed: "
+                "`del model` before dist.destroy_process_group() (see the prompt's rules).")
+        if not os.path.exists(path):
+            raise AssertionError(f"the process running your code died (exit code {proc.exitcode}) before returning.")
+        out = torch.load(path, weights_only=False)
+    if "error" in out:
+        raise AssertionError(out["error"])
+    if out["initialised"]:
+        raise AssertionError("after run_fsdp returned, the calling process had a process group initialised: only the "
+                             "worker processes should call init_process_group.")
+    return out["value"]
+
+
+def checked(result, world_size):
+    """Fail with a readable message unless run_fsdp's result has the documented layout."""
+    if not isinstance(result, dict) or not {"shards", "state_dicts", "losses"} <= set(result):
+        raise AssertionError("run_fsdp must return a dict with keys 'shards', 'state_dicts' and 'losses' "
+                             f"(one entry per rank), got {result!r:.200}")
+    for key in ("shards", "state_dicts", "losses"):
+        if len(result[key]) != world_size:
+            raise AssertionError(f"result['{key}'] should hold one entry per rank ({world_size}), "
+                                 f"got {len(result[key])}.")
+    return result
+
+
+def check_state_dicts(result, world_size, steps):
+    """Every rank's gathered state dict equals full-batch training in one process."""
+    expected, _ = reference(steps)
+    for rank, state in enumerate(result["state_dicts"]):
+        assert isinstance(state, dict) and set(state) == set(expected), (
+            f"rank {rank}'s state dict has keys {sorted(state) if isinstance(state, dict) else state!r:.100}, "
+            f"expected {sorted(expected)} (plain names from model.named_parameters()).")
+        for name, value in expected.items():
+            assert_tensor_close(state[name], value, atol=1e-5, rtol=1e-4,
+                                name=f"world_size={world_size}, steps={steps}: rank {rank}'s gathered {name}")
+
+
+def check_shards(result, world_size):
+    """Each rank holds only its dim-0 slice of every initial parameter."""
+    full = dict(make_model().named_parameters())
+    for name, p in full.items():
+        rows = p.shape[0]
+        per_rank = -(-rows // world_size)  # ceil: FSDP splits dim 0 like torch.chunk
+        pieces = []
+        for rank in range(world_size):
+            shard = result["shards"][rank].get(name)
+            start, stop = min(rank * per_rank, rows), min((rank + 1) * per_rank, rows)
+            assert isinstance(shard, torch.Tensor), (
+                f"rank {rank} saved no local shard for {name}: save p.to_local() for every parameter "
+                "right after fully_shard.")
+            assert tuple(shard.shape) == (stop - start, *p.shape[1:]), (
+                f"rank {rank}'s local shard of {name} has shape {tuple(shard.shape)}, expected "
+                f"{(stop - start, *p.shape[1:])}: with {world_size} ranks each holds about 1/{world_size} of "
+                f"the {rows} rows. Save p.to_local() (this rank's piece), not the full parameter.")
+            pieces.append(shard)
+        assert_tensor_close(torch.cat(pieces), p.detach(), atol=0, rtol=0,
+                            name=f"the ranks' shards of {name} put back together (initial weights)")
+
+
+_RUNS = {}
+
+
+def run(world_size, steps):
+    """run_fsdp's result; computed once per (world_size, steps) and shared by the tests."""
+    key = (world_size, steps)
+    if key not in _RUNS:
+        run_fsdp = get_function("run_fsdp", RUN_SIGNATURE)
+        try:
+            _RUNS[key] = launch(lambda: run_fsdp(world_size=world_size, steps=steps))
+        except AssertionError as exc:  # remember the failure so every test reports it without relaunching
+            _RUNS[key] = exc
+    result = _RUNS[key]
+    if isinstance(result, Exception):
+        raise AssertionError(f"run_fsdp(world_size={world_size}, steps={steps}) failed: {result}")
+    return checked(result, world_size)
