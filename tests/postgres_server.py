@@ -21,7 +21,6 @@ import os
 import pwd
 import secrets
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -29,6 +28,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from ports import free_port
 
 PG_BIN = Path(os.environ.get("POSTGRES_BIN_DIR", "/usr/lib/postgresql/15/bin"))
 SERVER_ENV = "COURSE_TEST_POSTGRES"
@@ -98,19 +98,13 @@ def _drop_databases_under(server: str, folder: Path) -> None:
             del _made[name]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 class _Server:
     """A PostgreSQL cluster in a temp folder, run as the ``postgres`` user when we are root."""
 
     def __init__(self) -> None:
         self.root = Path(tempfile.mkdtemp(prefix="course-pg-"))
         self.data = self.root / "data"
-        self.port = _free_port()
+        self.port = free_port()
         self.password = secrets.token_hex(16)
         # initdb refuses to run as root; the cluster belongs to the postgres account then.
         self.owner = None

@@ -12,15 +12,10 @@ import time
 from pathlib import Path
 
 import pytest
+from ports import free_port
 
 MISSING = ("redis-server is not installed: run `scripts/system-deps.sh test` (as root) or "
            "`sudo apt-get install redis-server`")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start_redis(folder: Path) -> tuple[subprocess.Popen, str]:
@@ -28,7 +23,7 @@ def start_redis(folder: Path) -> tuple[subprocess.Popen, str]:
     binary = shutil.which("redis-server")
     if binary is None:
         raise RuntimeError(MISSING)
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
                              "--appendonly", "no", "--dir", str(folder), "--protected-mode", "yes"],
                             stdout=open(folder / "redis.log", "wb"), stderr=subprocess.STDOUT)

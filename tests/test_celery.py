@@ -28,6 +28,7 @@ from db.models import ExerciseProgress, Submission, TestResult, utcnow
 from portal.context import build_context
 
 from conftest import make_settings, write_content, write_exercise
+from ports import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -226,11 +227,7 @@ def test_visibility_timeout_outlasts_the_longest_exercise(app):
 
 
 def test_a_submission_made_while_the_broker_is_down_is_an_error_the_learner_can_act_on(tmp_path, content_tree):
-    import socket
-
-    with socket.socket() as s:  # a port nobody listens on
-        s.bind(("127.0.0.1", 0))
-        dead = f"redis://127.0.0.1:{s.getsockname()[1]}/0"
+    dead = f"redis://127.0.0.1:{free_port()}/0"  # a port nobody listens on
     context = build_context(make_settings(tmp_path / "data", content_tree, CHECKER_BACKEND="celery",
                                           CELERY_BROKER_URL=dead, CHECKER_GPU="no"))
     try:

@@ -10,12 +10,7 @@ import urllib.request
 import pytest
 
 from test_app import add_user, app_env, logged_in  # noqa: F401 (app_env is a fixture)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from ports import free_port
 
 
 @pytest.fixture

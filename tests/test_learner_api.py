@@ -30,6 +30,7 @@ from postgres_server import database_url_for
 from conftest import CONTENT, make_settings
 from learner_api_fixtures import (FAILING, HIDDEN_MARKER, PASSING, SOLUTION_MARKER, call, platform,  # noqa: F401
                                   wait_final)
+from ports import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -180,7 +181,7 @@ def test_the_app_serves_the_api_beside_it_unless_off_or_the_port_is_taken(platfo
         with caplog.at_level(logging.WARNING, logger="portal.api"):
             assert serve_beside_app(ctx) is None
         assert "runs without it" in caplog.text and str(platform.port) in caplog.text
-        free = _free_port()
+        free = free_port()
         ctx.settings = replace(original, api_host="127.0.0.1", api_port=free)
         beside = serve_beside_app(ctx)
         assert beside is not None and beside.url == f"http://127.0.0.1:{free}"
@@ -200,14 +201,8 @@ def test_closing_the_context_stops_its_api(tmp_path, content_tree):
         socket.create_connection(("127.0.0.1", port), timeout=2).close()
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def test_the_api_runs_standalone_for_deployments(tmp_path, content_tree):
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("COURSE_", "API_"))}
     env.update(COURSE_DATA_DIR=str(tmp_path / "data"), COURSE_CONTENT_DIR=str(content_tree),
                API_HOST="127.0.0.1", API_PORT=str(port))
