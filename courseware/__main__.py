@@ -29,7 +29,7 @@ def _validate(args: argparse.Namespace) -> int:
     checker = make_grading_engine(settings)
     specs = [bank.exercises[i] for i in (args.ids or sorted(bank.exercises))]
     start = time.monotonic()
-    from courseware.validate import validate_all
+    from courseware.validate import mutation_summary, mutation_table, validate_all
 
     try:
         results = validate_all(checker, specs, workers=settings.checker_workers)
@@ -43,6 +43,9 @@ def _validate(args: argparse.Namespace) -> int:
             print(f"     - {p}")
     bad = sum(not r.ok for r in results)
     print(f"{len(results) - bad} of {len(results)} exercises valid in {time.monotonic() - start:.1f}s")
+    print()
+    print("\n".join(mutation_table(results)))
+    print(mutation_summary(results))
     return 1 if bad else 0
 
 

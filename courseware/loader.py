@@ -22,7 +22,10 @@ from courseware.spec import (
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 KNOWN_DATASETS = ("tinyshakespeare",)
-RESERVED_NAMES = ("conftest.py", "course_harness.py", "submission.py", "result_stream.py", "zygote.py")
+RESERVED_NAMES = ("conftest.py", "course_harness.py", "submission.py", "result_stream.py", "zygote.py",
+                  "metric_gate.py")
+CAUGHT_BY = re.compile(r"Caught by:\s*(.+)", re.IGNORECASE)
+"""The line of a mutant's docstring that names the test(s) that should catch its mistake."""
 EXERCISE_FILES = ("exercise.yaml", "prompt.md", "starter.py", "solution.py",
                   "tests/test_public.py", "tests/test_hidden.py")
 
@@ -189,9 +192,17 @@ def load_exercise(folder: Path, c: _Collector) -> ExerciseSpec | None:
         c.add(path, "points", "must be positive")
     playground = _load_playground(data.get("playground"), folder, path, c)
     leaderboard = _load_leaderboard(data.get("leaderboard"), path, c)
-    if missing or datasets is None or None in (ex_id, title, points, difficulty, device, hints, reveal, limits) \
+    rules = c.require(data, "rules", list, path, default=[])
+    if missing or datasets is None or rules is None \
+            or None in (ex_id, title, points, difficulty, device, hints, reveal, limits) \
             or playground is False or leaderboard is False:
         return None
+    test_names = _test_names(folder / "tests" / "test_public.py") | _test_names(folder / "tests" / "test_hidden.py")
+    for name in rules:
+        if name not in test_names:
+            c.add(path, "rules", f"{name!r} is not a test function in tests/test_public.py or tests/test_hidden.py")
+    _check_examples(folder, "mutants", test_names, c)
+    _check_examples(folder, "variants", test_names, c)
     for name in ("starter.py", "solution.py", "tests/test_public.py", "tests/test_hidden.py"):
         _check_python(folder / name, c)
     for support in sorted((folder / "tests").glob("*.py")):
@@ -205,7 +216,51 @@ def load_exercise(folder: Path, c: _Collector) -> ExerciseSpec | None:
         prompt=(folder / "prompt.md").read_text(encoding="utf-8"),
         starter=(folder / "starter.py").read_text(encoding="utf-8"), path=folder,
         datasets=tuple(datasets), playground=playground, leaderboard=leaderboard,
+        rules=tuple(str(r) for r in rules),
     )
+
+
+def _test_names(path: Path) -> set[str]:
+    """The ``test_*`` functions a test file defines (empty when it does not parse)."""
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return set()
+    return {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+            and n.name.startswith("test_")}
+
+
+def mutant_catchers(path: Path) -> tuple[str, ...]:
+    """The tests a mutant's docstring says should catch it (``Caught by: test_a, test_b``)."""
+    try:
+        doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
+    except (OSError, SyntaxError, ValueError):
+        return ()
+    found = CAUGHT_BY.search(doc)
+    return tuple(re.findall(r"test_\w+", found.group(1))) if found else ()
+
+
+def _check_examples(folder: Path, kind: str, test_names: set[str], c: _Collector) -> None:
+    """Mutants and variants parse and say what they are; a mutant names the test that should catch it."""
+    for path in sorted((folder / kind).glob("*.py")):
+        _check_python(path, c)
+        try:
+            doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8")))
+        except (SyntaxError, ValueError):
+            continue
+        if not doc:
+            c.add(path, "", f"needs a module docstring saying what makes this {kind[:-1]} "
+                            + ("wrong and which test catches it (Caught by: test_...)" if kind == "mutants"
+                               else "unusual yet correct"))
+            continue
+        if kind == "mutants":
+            catchers = mutant_catchers(path)
+            if not catchers:
+                c.add(path, "", "the docstring must name the test that should catch this mistake, "
+                                "in a line like 'Caught by: test_name'")
+            for name in catchers:
+                if name not in test_names:
+                    c.add(path, "Caught by", f"{name!r} is not a test in tests/test_public.py or tests/test_hidden.py")
 
 
 def _load_playground(value: Any, folder: Path, path: Path, c: _Collector) -> Path | None | bool:

@@ -108,6 +108,9 @@ class ExerciseSpec:
     playground: Path | None = None
     """A test file in ``tests/`` that trains the learner's code on a text of their own and shows
     what it learned ("Try it on your own text"); run only on request, never part of grading."""
+    rules: tuple[str, ...] = ()
+    """Names of the tests that enforce the exercise's rules (e.g. "no built-in softmax"): when one
+    of them does not pass, the run scores 0 and the verdict leads with the broken rule."""
 
     @property
     def solution_path(self) -> Path:
@@ -128,6 +131,17 @@ class ExerciseSpec:
         """
         return sorted(p for p in (self.path / "tests").glob("*.py")
                       if not p.name.startswith("test_") and p != self.playground)
+
+    @property
+    def mutants(self) -> list[Path]:
+        """Wrong solutions (the reference with one realistic mistake each) that must fail; their
+        docstrings name the test that should catch the mistake (``Caught by: test_...``)."""
+        return sorted((self.path / "mutants").glob("*.py"))
+
+    @property
+    def variants(self) -> list[Path]:
+        """Correct but unusual solutions (einsum instead of matmul, another algorithm) that must pass."""
+        return sorted((self.path / "variants").glob("*.py"))
 
     @property
     def hidden_tests(self) -> Path:
