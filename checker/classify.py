@@ -21,7 +21,9 @@ _CLASSES = (
     ("nan", r"\bnan\b|\binf\b|not finite"),
     ("values", r"differs from the expected|max abs error|expected|assert"),
 )
-ERROR_CLASSES = tuple(name for name, _ in _CLASSES) + ("crash",)
+RULE = "rule"
+"""The class of a failed rule test (``rules:`` in exercise.yaml): the whole run scores 0."""
+ERROR_CLASSES = (RULE,) + tuple(name for name, _ in _CLASSES) + ("crash",)
 
 
 def error_class(message: str | None) -> str:
@@ -39,4 +41,6 @@ def submission_error_class(status: str, error_reason: str | None, test_classes: 
         return None
     if status == "error":
         return error_class(error_reason)
+    if RULE in test_classes:
+        return RULE
     return max(set(test_classes), key=test_classes.count) if test_classes else "crash"

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session, sessionmaker
 
 from checker.result import CheckResult
-from checker.classify import error_class, submission_error_class
+from checker.classify import RULE, error_class, submission_error_class
 from checker.engines import GradingEngine
 from checker.live import LiveBoard
 from courseware.spec import ContentBank
@@ -63,12 +63,15 @@ def grade_submission(ctx: JobContext, submission_id: int) -> str | None:
             result = CheckResult.from_error("The grader hit an internal problem; your code was not "
                                             "judged. Please submit again.")
     points = spec.points if spec else 0
-    tests = [t.as_row() | ({"error_class": error_class(t.message)} if t.outcome != "passed" else {})
+    rules = spec.rules if spec else ()
+    broken = set(result.broken_rules(rules))
+    tests = [t.as_row() | ({"error_class": RULE if t.name in broken else error_class(t.message)}
+                           if t.outcome != "passed" else {})
              for t in result.tests]
     failing = [t["error_class"] for t in tests if "error_class" in t]
     with ctx.sessions() as session:
         submissions.store_result(
-            session, submission_id, status=result.status, score=result.score(points),
+            session, submission_id, status=result.status, score=result.score(points, rules),
             tests=tests, artifacts=[a.as_row() for a in result.artifacts],
             metrics=[m.as_row() for m in result.metrics], error_reason=result.error_reason,
             output=result.output, points_possible=points,

@@ -77,9 +77,14 @@ class CheckResult:
         """How many tests passed."""
         return sum(t.outcome == "passed" for t in self.tests)
 
-    def score(self, points: float) -> float:
-        """Points earned: partial credit per passed test; an error earns nothing."""
-        if self.status == "error" or not self.tests:
+    def broken_rules(self, rules: tuple[str, ...] | list[str] = ()) -> list[str]:
+        """The tests among ``rules`` (the exercise's rule tests, by function name) that did not pass."""
+        wanted = set(rules)
+        return [t.name for t in self.tests if t.name.split("[", 1)[0] in wanted and t.outcome != "passed"]
+
+    def score(self, points: float, rules: tuple[str, ...] | list[str] = ()) -> float:
+        """Points earned: partial credit per passed test; an error or a broken rule earns nothing."""
+        if self.status == "error" or not self.tests or self.broken_rules(rules):
             return 0.0
         return round(points * self.passed_count / len(self.tests), 2)
 

@@ -180,7 +180,8 @@ class GradingService:
                 submission_id=sub.id, exercise_id=sub.exercise_id, mode=sub.mode, status=sub.status,
                 error_reason=sub.error_reason, score=sub.score, points=spec.points if spec else 0,
                 tests=[{"name": t.name, "visibility": t.visibility, "outcome": t.outcome,
-                        "message": t.message, "duration_s": t.duration_s} for t in sub.tests],
+                        "message": t.message, "duration_s": t.duration_s, "error_class": t.error_class}
+                       for t in sub.tests],
                 artifacts=[_artifact(a.payload) for a in sub.artifacts],
                 output=sub.output if sub.mode == "run" else None, late_minutes=sub.late_minutes,
                 inputs=tuple(input_names(session, sub.id)) if sub.mode == "run" else (),

@@ -27,11 +27,32 @@ message last so a long one can run to the end of the line without breaking the c
 MAX_OUTPUT_CHARS = 8000
 
 
+RULE_CLASS = "rule"  # checker.classify.RULE: a failed rule test (the run scores 0)
+
+
+def broken_rules(tests: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Names of the rule tests that failed (the grader marks them with the ``rule`` error class)."""
+    return [t["name"] for t in tests if t.get("error_class") == RULE_CLASS]
+
+
 def verdict_rows(tests: Sequence[Mapping[str, Any]]) -> list[dict[str, object]]:
-    """One row per test, in the order the tests reported: icon, name, kind, result, message, seconds."""
-    return [{"": ICONS.get(t["outcome"], "?"), "test": t["name"], "kind": t["visibility"],
+    """One row per test: broken rules first, then the others in the order the tests reported;
+    icon, name, kind, result, message, seconds."""
+    ordered = sorted(tests, key=lambda t: t.get("error_class") != RULE_CLASS)
+    return [{"": ICONS.get(t["outcome"], "?"), "test": t["name"],
+             "kind": "rule" if t.get("error_class") == RULE_CLASS else t["visibility"],
              "result": t["outcome"], "message": t["message"], "seconds": round(float(t["duration_s"]), 3)}
-            for t in tests]
+            for t in ordered]
+
+
+def rule_notice(view: Mapping[str, Any]) -> str:
+    """Why a run with a broken rule scores 0 (empty when every rule held)."""
+    broken = broken_rules(view.get("tests") or [])
+    if not broken:
+        return ""
+    what = "the rule checked by " + ", ".join(broken)
+    return (f"Rule broken ({what}): a solution that breaks the exercise's rules earns no points, "
+            "however many other tests pass. Fix that first; its message below says how.")
 
 
 def mode_label(view: Mapping[str, Any]) -> str:
@@ -51,6 +72,8 @@ def verdict_headline(view: Mapping[str, Any], strong: str = "") -> str:
     headline = f"{label}: {strong}{view['status']}{strong} — {passed}/{len(tests)} tests passed"
     if view["mode"] == "submit" and view.get("score") is not None:
         headline += f", score {view['score']:g}/{view.get('points', 0)}"
+    if broken_rules(tests):
+        headline += " · rule broken"
     if view.get("late_minutes"):
         headline += f" · submitted {view['late_minutes']} min late (recorded)"
     return headline
@@ -60,6 +83,8 @@ def render_text(view: Mapping[str, Any]) -> str:
     """A final verdict as plain text: headline, error reason, table, artifacts, and pytest's
     output when the run did not pass (as the page shows them)."""
     parts = [verdict_headline(view)]
+    if rule_notice(view):
+        parts.append(rule_notice(view))
     if view.get("error_reason"):
         parts.append(f"Error: {view['error_reason']}")
     rows = verdict_rows(view.get("tests") or [])

@@ -7,7 +7,7 @@ import altair as alt
 import streamlit as st
 
 from checker.service import VerdictView
-from checker.verdict_table import mode_label, verdict_headline, verdict_rows
+from checker.verdict_table import mode_label, rule_notice, verdict_headline, verdict_rows
 
 STATUS_TEXT = {"queued": "Queued…", "running": "Running the tests…"}
 
@@ -21,6 +21,8 @@ def render_verdict(view: VerdictView, live: list[dict] | None = None) -> None:
         return
     summary = verdict_headline(asdict(view), strong="**")
     {"passed": st.success, "failed": st.warning, "error": st.error}[view.status](summary)
+    if rule_notice(asdict(view)):
+        st.error(rule_notice(asdict(view)), icon="🚫")
     if view.error_reason:
         st.error(view.error_reason)
     if view.tests:
