@@ -103,3 +103,22 @@ def test_batch_of_one_with_many_negatives():
     negatives = torch.randint(0, 10, (1, 15), generator=g)
     assert_tensor_close(model.loss(center, context, negatives), reference_loss(v, u, center, context, negatives),
                         atol=1e-5, name="loss for B = 1 and K = 15 negatives (sum over negatives, mean over batch)")
+
+
+def test_negative_draws_are_independent_of_each_other():
+    # Every draw must be an independent sample: a neighbour in the returned tensor says nothing about the next id.
+    # (Spreading the draws evenly over the distribution, e.g. one per slot of width 1/k, gets the proportions
+    # right but returns them in order.) Compare how often id a is followed by id b with p(a)·p(b).
+    counts = torch.tensor([40.0, 5.0, 0.0, 20.0, 80.0])
+    k = 100_000
+    draws = fn("sample_negatives")(counts, k, torch.Generator().manual_seed(21))
+    if not isinstance(draws, torch.Tensor) or tuple(draws.shape) != (k,):
+        raise AssertionError(f"sample_negatives(counts, {k}, generator) should have shape ({k},).")
+    V = len(counts)
+    p = counts.double() ** 0.75
+    p = p / p.sum()
+    pair_ids = draws[:-1].long() * V + draws[1:].long()
+    joint = torch.bincount(pair_ids, minlength=V * V).double().view(V, V) / (k - 1)
+    assert_tensor_close(joint, torch.outer(p, p), atol=0.01, rtol=0,
+                        name="how often id a is directly followed by id b among 100 000 draws (expected p(a)·p(b): "
+                             "every draw independent, e.g. torch.multinomial(..., replacement=True))")

@@ -1,0 +1,95 @@
+"""Pairs with a plain double loop, negatives by inverse-CDF sampling (torch.rand + searchsorted,
+one independent uniform per draw), and the loss with einsum and softplus (-logsigmoid(x) = softplus(-x)).
+"""
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+def skipgram_pairs(ids, window: int) -> torch.Tensor:
+    """All (center, context) pairs of one sentence: context within ``window`` positions, not the center itself.
+
+    Args:
+        ids: the word ids of one sentence, a list of ints or a 1-D LongTensor of length N.
+        window: how many positions to look on each side.
+
+    Returns:
+        A LongTensor of shape (P, 2); row = (center id, context id).
+    """
+    ids = [int(i) for i in torch.as_tensor(ids).flatten().tolist()]
+    rows = [(c, ids[j]) for i, c in enumerate(ids)
+            for j in range(max(0, i - window), min(len(ids), i + window + 1)) if j != i]
+    return torch.tensor(rows, dtype=torch.long).reshape(-1, 2)
+
+
+def sample_negatives(counts: torch.Tensor, k: int, generator: torch.Generator | None = None) -> torch.Tensor:
+    """Draw ``k`` word ids with probability proportional to count ** 0.75 (with replacement).
+
+    Args:
+        counts: (V,) how often each word occurs in the corpus.
+        k: how many ids to draw.
+        generator: the random source; the same seed gives the same draws.
+
+    Returns:
+        A LongTensor of shape (k,).
+    """
+    weights = counts.to(torch.float64).pow(0.75)  # (V,) flattens the unigram: rare words are drawn more often
+    cdf = torch.cumsum(weights / weights.sum(), 0)
+    u = torch.rand(k, generator=generator, dtype=torch.float64)
+    return torch.searchsorted(cdf, u, right=True).clamp_max(len(weights) - 1)
+
+
+class SkipGramNS(nn.Module):
+    """Two embedding tables: ``in_embed`` for center words (v) and ``out_embed`` for context words (u)."""
+
+    def __init__(self, vocab_size: int, dim: int) -> None:
+        super().__init__()
+        self.in_embed = nn.Embedding(vocab_size, dim)   # (V, D): the word vectors we keep
+        self.out_embed = nn.Embedding(vocab_size, dim)  # (V, D): context vectors, used only for training
+        # word2vec's initialisation: small random centre vectors, zero context vectors.
+        nn.init.uniform_(self.in_embed.weight, -0.5 / dim, 0.5 / dim)
+        nn.init.zeros_(self.out_embed.weight)
+
+    def loss(self, center: torch.Tensor, context: torch.Tensor, negatives: torch.Tensor) -> torch.Tensor:
+        """Mean over the batch of -log σ(u_o·v_c) - Σ_k log σ(-u_k·v_c).
+
+        Args:
+            center: (B,) center word ids.
+            context: (B,) true context word ids.
+            negatives: (B, K) sampled "noise" word ids.
+        """
+        v = self.in_embed(center)                              # (B, D)
+        u_pos = self.out_embed(context)                        # (B, D)
+        u_neg = self.out_embed(negatives)                      # (B, K, D)
+        pos_score = torch.einsum("bd,bd->b", u_pos, v)
+        neg_score = torch.einsum("bkd,bd->bk", u_neg, v)
+        per_pair = F.softplus(-pos_score) + F.softplus(neg_score).sum(dim=1)
+        return per_pair.mean()
+
+
+def train(corpus_ids: list[list[int]], vocab_size: int, dim: int = 32, window: int = 2, negatives: int = 5,
+          epochs: int = 4, lr: float = 0.02, batch_size: int = 512, seed: int = 0) -> tuple[SkipGramNS, list[float]]:
+    """Train skip-gram with negative sampling on a list of sentences (lists of word ids).
+
+    Returns:
+        The trained model and the loss of every optimisation step.
+    """
+    generator = torch.Generator().manual_seed(seed)
+    torch.manual_seed(seed)
+    model = SkipGramNS(vocab_size, dim)
+    pairs = torch.cat([skipgram_pairs(s, window) for s in corpus_ids])  # (P, 2)
+    counts = torch.bincount(torch.cat([torch.as_tensor(s, dtype=torch.long) for s in corpus_ids]),
+                            minlength=vocab_size)                       # (V,)
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    losses: list[float] = []
+    for _ in range(epochs):
+        order = torch.randperm(len(pairs), generator=generator)
+        for start in range(0, len(pairs), batch_size):
+            batch = pairs[order[start:start + batch_size]]               # (B, 2)
+            negs = sample_negatives(counts, len(batch) * negatives, generator).view(len(batch), negatives)
+            loss = model.loss(batch[:, 0], batch[:, 1], negs)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.item())
+    return model, losses
