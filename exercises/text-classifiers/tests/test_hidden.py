@@ -93,3 +93,26 @@ def test_padding_gets_no_gradient():
             f"the <pad> row (id 0) of {name}'s embedding received a gradient of size {pad_grad:.3g}: padding "
             "positions are influencing the output. Mask them out (or use padding_idx=0 and exclude them from "
             "the mean and the max).")
+
+
+def test_cnn_matches_a_reference_built_from_its_layers():
+    # Recompute the CNN with its own layers: embedding -> (B, E, T) -> each Conv1d -> ReLU -> max over the real
+    # positions -> concatenate (in the order of kernel_sizes) -> the last nn.Linear.
+    vocab, ids, lengths = vocab_and_batch()
+    torch.manual_seed(0)
+    model = fn("CNNClassifier")(len(vocab), kernel_sizes=(3, 5)).eval()
+    tables = [m for m in model.modules() if isinstance(m, nn.Embedding)]
+    convs = [m for m in model.modules() if isinstance(m, nn.Conv1d)]
+    linears = [m for m in model.modules() if isinstance(m, nn.Linear)]
+    if not tables or len(convs) != 2 or not linears:
+        raise AssertionError("CNNClassifier(..., kernel_sizes=(3, 5)) should hold an nn.Embedding, one nn.Conv1d per "
+                             f"kernel size (found {len(convs)}) and a final nn.Linear.")
+    with torch.no_grad():
+        mask = torch.arange(ids.shape[1]) < lengths[:, None]                       # (B, T)
+        x = (tables[0](ids) * mask.unsqueeze(-1)).transpose(1, 2)                # (B, E, T)
+        pooled = [F.relu(conv(x)).masked_fill(~mask.unsqueeze(1), float("-inf")).amax(dim=2) for conv in convs]
+        expected = linears[-1](torch.cat(pooled, dim=1))
+        got = model(ids, lengths)
+    assert_tensor_close(got, expected, atol=1e-5,
+                        name="CNNClassifier's logits in eval mode (expected: embeddings transposed to (B, E, T), "
+                             "each Conv1d, ReLU, max over the real positions, concatenated, then the final Linear)")

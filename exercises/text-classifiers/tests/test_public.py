@@ -137,6 +137,24 @@ def test_padding_does_not_change_predictions():
                                          "and keep padded positions out of the max-pool)")
 
 
+def test_bag_of_embeddings_averages_its_words():
+    # The mean of the word vectors followed by one linear layer: the logits of a review are the mean of the
+    # logits of its words taken one at a time, and repeating a word changes nothing.
+    vocab, _, _, _ = data()
+    torch.manual_seed(0)
+    model = fn("BagOfEmbeddings")(len(vocab))
+    model.eval()
+    words = ["the", "plot", "was", "not", "good", "good"]
+    with torch.no_grad():
+        ids, lengths = fn("encode")([" ".join(words)], vocab)
+        whole = model(ids, lengths)[0]
+        singles = torch.stack([model(*fn("encode")([w], vocab))[0] for w in words])
+    assert_tensor_close(whole, singles.mean(dim=0), atol=1e-5,
+                        name="BagOfEmbeddings' logits for 'the plot was not good good' (expected: the mean of the "
+                             "logits of its six words taken one at a time, as the mean of the embeddings followed "
+                             "by one nn.Linear gives; a sum or a max does not)")
+
+
 def test_bag_of_embeddings_reaches_90_percent():
     vocab, _, test, negated = data()
     model, losses = trained("BagOfEmbeddings")
