@@ -126,3 +126,45 @@ def test_state_dict_round_trip_continues_identically():
         one_step(clone, resumed, X, y)
         assert_same_parameters(clone, model, f"after step {step} of an AdamW restored with load_state_dict after "
                                              "step 5 (the step count and both moments must live in self.state[p])")
+
+
+class LateModel(nn.Module):
+    """`late` takes part in the loss only from step 3 on (its grad is None before); `extra` is added to the
+    optimizer with add_param_group at step 3 and used from then on."""
+
+    def __init__(self):
+        super().__init__()
+        self.linear = nn.Linear(5, 1).double()
+        self.late = nn.Parameter(torch.randn(5, 1, dtype=torch.float64))
+        self.extra = nn.Parameter(torch.randn(5, 1, dtype=torch.float64))
+        self.step = 0
+
+    def forward(self, x):
+        out = self.linear(x)
+        if self.step >= 3:
+            out = out + torch.tanh(x @ self.late) + torch.tanh(x @ self.extra)
+        return out
+
+
+def test_parameter_with_late_first_gradient():
+    AdamW = adamw_class()
+    X, y, _ = regression_problem(seed=8)
+    torch.manual_seed(1)
+    model = LateModel()
+    mine_model, ref_model = copy.deepcopy(model), copy.deepcopy(model)
+    kwargs = dict(lr=0.02, weight_decay=0.1)
+    mine = AdamW([p for n, p in mine_model.named_parameters() if n != "extra"], **kwargs)
+    ref = torch.optim.AdamW([p for n, p in ref_model.named_parameters() if n != "extra"], **kwargs)
+    for step in range(1, 9):
+        if step == 3:
+            mine.add_param_group({"params": [mine_model.extra]})
+            ref.add_param_group({"params": [ref_model.extra]})
+        mine_model.step = ref_model.step = step
+        one_step(mine_model, mine, X, y)
+        one_step(ref_model, ref, X, y)
+        for (name, a), b in zip(mine_model.named_parameters(), ref_model.parameters()):
+            assert_tensor_close(
+                a.detach(), b.detach(), atol=1e-6, rtol=1e-6,
+                name=f"parameter {name} after step {step} (`late` gets its first gradient at step 3, `extra` joins "
+                     "the optimizer at step 3; each parameter needs its own step count in self.state[p], starting "
+                     "at its first update, for the bias correction)")
