@@ -75,6 +75,12 @@ def test_pad_and_stack_keeps_integer_ids_and_allows_empty_sequences():
                         name="padded for int64 sequences of lengths 2, 0, 4")
     expected_mask = torch.tensor([[True, True, False, False], [False] * 4, [True] * 4])
     assert_tensor_close(mask, expected_mask, atol=0, rtol=0, name="mask for lengths 2, 0, 4")
+    for dtype, pad in ((torch.float64, -1.0), (torch.int32, -1)):
+        seqs = [torch.arange(3).to(dtype), torch.arange(5).to(dtype)]
+        padded, _ = pad_and_stack(seqs, pad_value=pad)
+        assert_tensor_close(padded, rnn.pad_sequence(seqs, batch_first=True, padding_value=pad), atol=0, rtol=0,
+                            name=f"padded for {dtype} sequences (it should keep the dtype of seqs[0]: "
+                                 "pass dtype= to torch.full)")
     padded, mask = pad_and_stack([torch.tensor([], dtype=torch.int64)] * 2)
     assert tuple(padded.shape) == (2, 0) and tuple(mask.shape) == (2, 0), (
         f"two empty sequences should give padded and mask of shape (2, 0), got {tuple(padded.shape)} "

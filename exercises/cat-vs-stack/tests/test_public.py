@@ -68,11 +68,28 @@ def test_concat_features_joins_along_the_last_dimension():
                         name="concat_features of (2, 4, 3) and (2, 4, 1)")
 
 
-def test_pad_and_stack_matches_pad_sequence(monkeypatch):
+def test_does_not_use_pad_sequence(monkeypatch):
     pad_and_stack = fn("pad_and_stack")
     assert_not_using({"pad_sequence", "pack_sequence", "pack_padded_sequence"},
                      "Write the padding yourself (torch.full plus slice assignment); "
                      "torch.nn.utils.rnn.pad_sequence and pack_sequence are not allowed here.")
+    calls = []
+
+    def spy(*args, **kwargs):
+        calls.append("pad_sequence")
+        raise AssertionError("Your pad_and_stack called torch.nn.utils.rnn.pad_sequence, which is not allowed here.")
+
+    monkeypatch.setattr(rnn, "pad_sequence", spy)
+    try:
+        pad_and_stack([torch.randn(2), torch.randn(4)], pad_value=0.0)
+    except Exception:
+        pass  # wrong results are the other tests' business; this one only checks the rule
+    assert not calls, ("Your pad_and_stack called torch.nn.utils.rnn.pad_sequence, which is not allowed here: "
+                       "write the padding yourself (torch.full plus slice assignment).")
+
+
+def test_pad_and_stack_matches_pad_sequence(monkeypatch):
+    pad_and_stack = fn("pad_and_stack")
     seqs = [torch.randn(3), torch.randn(5), torch.randn(1)]
     expected = rnn.pad_sequence(seqs, batch_first=True, padding_value=-2.0)  # computed before switching it off
 
