@@ -17,6 +17,12 @@ TORCH_CELLS = {"RNNCell": nn.RNNCell, "LSTMCell": nn.LSTMCell, "GRUCell": nn.GRU
 NAMES = list(TORCH_CELLS)
 
 
+@pytest.fixture(autouse=True)
+def fixed_seed():
+    """The same random inputs and weights on every run."""
+    torch.manual_seed(0)
+
+
 def make_pair(name, input_size=5, hidden_size=4, bias=True):
     reference = TORCH_CELLS[name](input_size, hidden_size, bias=bias, dtype=torch.float64)
     mine = get_function(name, SIGNATURES[name])(input_size, hidden_size, bias=bias)
@@ -103,3 +109,17 @@ def test_default_initialisation_is_uniform_like_torch():
             assert abs(std - bound / math.sqrt(3)) < 0.15 * bound, (
                 f"{name}.{pname} has standard deviation {std:.4f}; U(-k, k) with k = {bound:.3f} has "
                 f"{bound / math.sqrt(3):.4f}. Initialise every parameter (biases too) uniformly.")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_saturated_gates_stay_finite(name):
+    # Inputs in the hundreds drive every pre-activation far into saturation: sigmoid -> 0 or 1, tanh -> ±1.
+    # torch.sigmoid and torch.tanh handle that; hand-written exp formulas overflow to inf/inf = NaN.
+    reference, mine = make_pair(name)
+    x = 400.0 * torch.randn(3, 5, dtype=torch.float64)
+    h = torch.randn(3, 4, dtype=torch.float64)
+    state = (h, 300.0 * torch.randn(3, 4, dtype=torch.float64)) if name == "LSTMCell" else h
+    for o, e, part in zip(flatten(mine(x, state)), flatten(reference(x, state)), ("h", "c")):
+        assert_tensor_close(o, e, atol=1e-10, rtol=1e-8,
+                            name=f"{part} of {name} for inputs of size ~400 (saturated gates; use torch.sigmoid "
+                                 "and torch.tanh rather than formulas with exp)")

@@ -23,6 +23,12 @@ RULE = ("Build the cells from matrix products, torch.sigmoid and torch.tanh; PyT
         "(nn.RNNCell, nn.LSTMCell, nn.GRUCell, nn.RNN, nn.LSTM, nn.GRU) and torch._VF kernels are not allowed.")
 
 
+@pytest.fixture(autouse=True)
+def fixed_seed():
+    """The same random inputs and weights on every run."""
+    torch.manual_seed(0)
+
+
 def make_pair(name, input_size=5, hidden_size=4, bias=True):
     """(torch's cell, your cell) with the same float64 weights."""
     reference = TORCH_CELLS[name](input_size, hidden_size, bias=bias, dtype=torch.float64)
