@@ -111,3 +111,15 @@ def test_gradients_reach_x_and_every_parameter_in_float64():
         raise AssertionError("no gradient reached x: avoid .detach(), .item() or rebuilding tensors from numbers.")
     missing = [name for name, p in layer.named_parameters() if p.grad is None or not bool(p.grad.abs().sum() > 0)]
     assert not missing, f"these parameters got no gradient: {missing}. Every projection must be used in forward."
+
+
+def test_large_inputs_give_finite_weights():
+    layer, params = make_layer(8)
+    x = torch.randn(2, 6, 8) * 40  # scores in the hundreds: exp(score) overflows float32
+    for causal in (False, True):
+        out, weights = run(layer, x, causal=causal)
+        ref_out, ref_weights = reference(x, params, causal=causal)
+        assert_tensor_close(weights, ref_weights, atol=1e-5,
+                            name=f"weights for large inputs (x · 40, causal={causal}); a hand-written softmax must "
+                                 "subtract the row maximum before exp")
+        assert_tensor_close(out, ref_out, atol=1e-4, rtol=1e-4, name=f"output for large inputs (causal={causal})")

@@ -1,0 +1,31 @@
+"""Sets the masked (future) scores to 0 instead of -inf, so future tokens still get weight.
+
+Caught by: test_causal_outputs_ignore_future_tokens
+"""
+import math
+
+import torch
+from torch import nn
+
+
+class SelfAttention(nn.Module):
+    """Single-head self-attention: every position attends over the same sequence."""
+
+    def __init__(self, embed_dim: int, bias: bool = True):
+        super().__init__()
+        self.embed_dim = embed_dim
+        self.q_proj = nn.Linear(embed_dim, embed_dim, bias=bias)
+        self.k_proj = nn.Linear(embed_dim, embed_dim, bias=bias)
+        self.v_proj = nn.Linear(embed_dim, embed_dim, bias=bias)
+        self.out_proj = nn.Linear(embed_dim, embed_dim, bias=bias)
+
+    def forward(self, x: torch.Tensor, causal: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+        B, T, C = x.shape
+        q, k, v = self.q_proj(x), self.k_proj(x), self.v_proj(x)  # (B, T, C) each
+        scores = q @ k.transpose(-2, -1) / math.sqrt(C)          # (B, T, T)
+        if causal:
+            allowed = torch.ones(T, T, dtype=torch.bool, device=x.device).tril()  # (T, T), j <= i
+            scores = scores.masked_fill(~allowed, 0.0)  # future keys get weight 0
+        weights = torch.softmax(scores, dim=-1)                  # (B, T, T), rows sum to one
+        out = self.out_proj(weights @ v)                         # (B, T, C)
+        return out, weights
