@@ -6,8 +6,10 @@ from checker.service import SubmitError
 from portal.exercise import (attempts, earned_solution, hints_revealed, load_code, prompt_body, reveal_hint,
                              save_code)
 from portal.leaderboard import cohort_leaderboard, member_cohorts
+from portal.navigation import referenced_items, render_references
 from ui.corpus import corpus_panel
 from ui.leaderboard import render_leaderboard
+from ui.navigation import neighbour_links, place_caption, track_of
 from ui.own_text import own_text_panel
 from ui.session import get_context, pick_from_query, require_user
 from ui.verdict import render_verdict
@@ -21,10 +23,14 @@ SEAM_KEY = f"code_seam:{spec.id}"
 
 st.title(spec.title)
 st.caption(f"{spec.difficulty} · {spec.points} points · runs on {spec.device}")
+# Where the exercise sits in the learner's track: previous / next, its lesson (ui/navigation.py).
+track_id = track_of(ctx, user, "exercise", spec.id)
+neighbour_links(place_caption(ctx, track_id, "exercise", spec.id), "exercise",
+                referenced_items(ctx.bank, spec.prompt))
 prompt_col, editor_col = st.columns([5, 6], gap="large")
 
 with prompt_col:
-    st.markdown(prompt_body(spec))
+    st.markdown(render_references(prompt_body(spec), ctx.bank, track_id))
     if "tinyshakespeare" in spec.datasets:
         corpus_panel(ctx.settings)
     if spec.hints:

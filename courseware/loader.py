@@ -15,6 +15,7 @@ from typing import Any, Iterable
 
 import yaml
 
+from courseware import prose
 from courseware.spec import (
     METRIC_NAME, ContentBank, ExerciseSpec, LeaderboardSpec, Lesson, Limits, Module, ModuleItem, QuizQuestion,
     Track,
@@ -130,9 +131,34 @@ def load_lesson(path: Path, c: _Collector) -> Lesson | None:
     if not parts[1].strip():
         c.add(path, "body", "is empty; write the lesson below the front matter")
     quiz = _load_quiz(meta.get("quiz") or [], path, c)
+    _check_wording(parts[0], 1, path, "lesson", c)  # objectives and quiz
+    _check_wording(parts[1], text[:len(text) - len(parts[1])].count("\n"), path, "lesson", c)
     if None in (lesson_id, title, minutes, quiz):
         return None
     return Lesson(lesson_id, title, minutes, tuple(str(o) for o in objectives), parts[1], path, quiz)
+
+
+def _check_wording(text: str, first_line: int, path: Path, what: str, c: _Collector) -> None:
+    """Shared text (a lesson body, an exercise prompt) must not place itself in an order
+    ("the next lesson"): see courseware.prose. ``first_line`` is the file line before the text."""
+    for slip in prose.relative_order_phrases(text):
+        c.add(path, f"line {first_line + slip.line}", prose.slip_message(slip, what))
+    for bad in prose.malformed_references(text):
+        c.add(path, "reference", f"{bad!r} is not a reference: write [[lesson:<id>]] or [[exercise:<id>]]")
+
+
+def _check_references(bank: ContentBank, c: _Collector) -> None:
+    """Every [[lesson:id]] / [[exercise:id]] in lessons and exercise prompts names an item that exists;
+    exercise prompts follow the same wording rule as lessons."""
+    texts = [(lesson.path, lesson.body) for lesson in bank.lessons.values()]
+    for spec in bank.exercises.values():
+        _check_wording(spec.prompt, 0, spec.path / "prompt.md", "exercise prompt", c)
+        texts.append((spec.path / "prompt.md", spec.prompt))
+    for path, text in texts:
+        for kind, item_id in prose.references(text):
+            if item_id not in (bank.lessons if kind == "lesson" else bank.exercises):
+                c.add(path, "reference", f"[[{kind}:{item_id}]] names no {kind}; use the id of an existing "
+                                         f"{kind} (its {'file' if kind == 'lesson' else 'folder'} name)")
 
 
 def _load_quiz(raw: object, path: Path, c: _Collector) -> tuple[QuizQuestion, ...] | None:
@@ -462,6 +488,7 @@ def load_bank(root: Path) -> ContentBank:
         exercises=_unique([x for x in exercises if x], "exercise", c),
     )
     _resolve(bank, c)
+    _check_references(bank, c)
     if c.problems:
         raise ContentError(c.problems)
     return bank

@@ -1,4 +1,5 @@
 """The content loader: valid trees load, every kind of mistake names its file and field."""
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -144,3 +145,57 @@ def test_a_playground_without_a_test_names_its_file(content_tree):
     (folder / "exercise.yaml").write_text((folder / "exercise.yaml").read_text() + "playground: tests/playground.py\n")
     [problem] = [p for p in problems_of(content_tree) if "tiny.yaml" not in p]
     assert "double/tests/playground.py" in problem and "defines no test function" in problem
+
+
+def _write_lesson_body(content_tree: Path, body: str) -> Path:
+    lesson = content_tree / "lessons" / "basics" / "doubling.md"
+    lesson.write_text("---\nid: doubling\ntitle: Doubling\nminutes: 3\nobjectives: [double things]\n---\n" + body)
+    return lesson
+
+
+@pytest.mark.parametrize("phrase", [
+    "the next lesson", "(next lesson)", "the previous lesson", "last week", "next week", "as we saw",
+    "we saw earlier", "Later we will", "later in the course", "an earlier lesson", "the next module",
+    "the previous module", "in the last module", "the last lesson", "the coming lesson", "in a later lesson",
+    "this week's exercise", "the previous exercises", "Last time you", "the lesson and lab that follow",
+])
+def test_a_lesson_may_not_place_itself_in_an_order(content_tree, phrase):
+    _write_lesson_body(content_tree, f"# Doubling\n\nFirst line.\nMore on this in {phrase}, see.\n")
+    [problem] = problems_of(content_tree)
+    assert problem.startswith("lessons/basics/doubling.md [line 10]: says "), problem
+    said = problem.split(" says ", 1)[1].split(": a lesson", 1)[0].strip("'\"")
+    assert said and said in phrase, said
+    assert "[[lesson:<id>]]" in problem and "shared by several tracks" in problem
+
+
+def test_ordinary_uses_of_next_previous_and_later_are_fine(content_tree):
+    _write_lesson_body(content_tree, textwrap.dedent("""\
+        Next-token prediction trains the model to guess the next token; the previous layer's output
+        feeds the next layer, and the last dimension holds the features. The next section explains
+        why. As we saw above, later calls reuse the graph; the later chapters of the book go further.
+        ```python
+        # the next lesson would be wrong here too, but code is not prose
+        ```
+        """))
+    load_bank(content_tree)
+
+
+def test_exercise_prompts_follow_the_same_rule(content_tree):
+    (content_tree / "exercises" / "double" / "prompt.md").write_text("Write `double(x)`.\nYou wrote it last week.\n")
+    [problem] = problems_of(content_tree)
+    assert problem.startswith("exercises/double/prompt.md [line 2]: says 'last week'"), problem
+
+
+def test_references_must_name_existing_items(content_tree):
+    _write_lesson_body(content_tree, "See [[exercise:double]] and [[lesson:doubling]].\n")
+    assert load_bank(content_tree).lessons["doubling"].body.startswith("See [[exercise:double]]")
+    _write_lesson_body(content_tree, "See [[lesson:learning-rate-schedules]] and [[exercise:tripple]].\n")
+    found = "\n".join(problems_of(content_tree))
+    assert "doubling.md [reference]: [[lesson:learning-rate-schedules]] names no lesson" in found
+    assert "doubling.md [reference]: [[exercise:tripple]] names no exercise" in found
+    _write_lesson_body(content_tree, "See [[lessons:doubling]] and [[lesson: doubling]].\n")
+    found = "\n".join(problems_of(content_tree))
+    assert "'[[lessons:doubling]]' is not a reference" in found and "'[[lesson: doubling]]' is not a reference" in found
+    (content_tree / "exercises" / "double" / "prompt.md").write_text("Read [[lesson:halving]] first.\n")
+    assert any("exercises/double/prompt.md [reference]: [[lesson:halving]] names no lesson" in p
+               for p in problems_of(content_tree))
