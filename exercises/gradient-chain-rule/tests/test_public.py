@@ -13,6 +13,10 @@ CHAIN = "chain_rule_grad(x: torch.Tensor, W: torch.Tensor, b: torch.Tensor) -> t
 # Attribute names that would hand the backward pass to autograd.
 AUTOGRAD_NAMES = {"autograd", "backward", "grad", "requires_grad", "requires_grad_", "func",
                   "jacobian", "vjp", "jvp", "jacrev", "jacfwd", "grad_and_value"}
+# What the run-time check switches off while chain_rule_grad runs.
+FORBIDDEN_AT_RUN_TIME = ((torch.autograd, ("grad", "backward")), (torch.Tensor, ("backward",)),
+                         (torch.func, ("grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd")),
+                         (torch.autograd.functional, ("jacobian", "vjp", "jvp", "vhp", "hvp", "hessian")))
 
 
 def autograd_reference(x, W, b):
@@ -70,18 +74,19 @@ def test_chain_rule_grad_does_not_use_autograd(monkeypatch):
         raise AssertionError("chain_rule_grad called autograd while it ran. Work the derivative out by hand: "
                              "dL/da = 2a, da/dz = 1 - a², dL/dx = Wᵀ dL/dz.")
 
-    for owner, names in ((torch.autograd, ("grad", "backward")), (torch.Tensor, ("backward",)),
-                         (torch.func, ("grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd")),
-                         (torch.autograd.functional, ("jacobian", "vjp", "jvp", "vhp", "hvp", "hessian"))):
+    x, W, b = torch.randn(3), torch.randn(2, 3), torch.randn(2)
+    try:
+        chain_rule_grad(x, W, b)
+    except Exception:  # noqa: BLE001 - it crashes even with autograd available: the other tests report that
+        return
+    for owner, names in FORBIDDEN_AT_RUN_TIME:
         for name in names:
             if hasattr(owner, name):
                 monkeypatch.setattr(owner, name, forbidden)
-    x, W, b = torch.randn(3), torch.randn(2, 3), torch.randn(2)
     try:
         with torch.no_grad():  # a hand-written gradient needs no autograd, so it runs fine in here
-            out = chain_rule_grad(x, W, b)
+            chain_rule_grad(x, W, b)
     except RuntimeError as exc:
         raise AssertionError(f"chain_rule_grad failed when autograd was switched off (torch.no_grad()): {exc}. "
                              "It must compute dL/dx by hand, without autograd or your gradient function.") from exc
-    monkeypatch.undo()
-    assert_tensor_close(out, autograd_reference(x, W, b), atol=1e-5, name="chain_rule_grad(x, W, b)")
+    # Its values are checked by the other tests; this one (a rule: breaking it scores 0) only checks the method.
