@@ -151,3 +151,22 @@ def test_state_dict_round_trip_continues_identically():
             assert_same_parameters(clone, model,
                                    f"after step {step} of a {cls} restored with load_state_dict after step 5 "
                                    "(everything the update needs, the step count too, must live in self.state[p])")
+
+
+def test_sgd_buffer_starts_at_each_parameters_first_gradient():
+    SGDMomentum = optimizer_class("SGDMomentum")
+    X, y, _ = regression_problem()
+    model = LateBranch()
+    mine_model, ref_model = copy.deepcopy(model), copy.deepcopy(model)
+    kwargs = dict(lr=0.05, momentum=0.8, dampening=0.5)
+    mine = SGDMomentum(mine_model.parameters(), **kwargs)
+    ref = torch.optim.SGD(ref_model.parameters(), **kwargs)
+    for step in range(1, 9):
+        if step == 4:  # `extra` gets its first gradient at step 4: its buffer starts as that gradient
+            mine_model.use_extra = ref_model.use_extra = True
+        one_step(mine_model, mine, X, y)
+        one_step(ref_model, ref, X, y)
+        assert_same_parameters(mine_model, ref_model,
+                               f"after step {step} of your SGDMomentum(lr=0.05, momentum=0.8, dampening=0.5) (the "
+                               "`extra` layer first gets a gradient at step 4; its momentum buffer must start as "
+                               "that gradient, like every parameter's on its own first update)")
