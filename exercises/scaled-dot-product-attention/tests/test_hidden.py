@@ -118,3 +118,28 @@ def test_gradients_flow_to_q_k_and_v_in_float64():
         if a is None:
             raise AssertionError(f"no gradient reaches {name}: the output must be computed from {name}.")
         assert_tensor_close(a, e, atol=1e-10, rtol=1e-8, name=f"the gradient with respect to {name}")
+
+
+def test_large_scores_and_masks_stay_exact():
+    # Scores in the hundreds: exp(score) overflows float32 unless the row maximum is subtracted first.
+    B, T, d = 2, 6, 8
+    q, k, v = torch.randn(B, T, d) * 12, torch.randn(B, T, d) * 12, torch.randn(B, T, 3)
+    keep = torch.ones(B, 1, T, dtype=torch.bool)
+    keep[1, :, 4:] = False  # two padded keys in sequence 1
+    allowed = keep & torch.ones(T, T, dtype=torch.bool).tril()
+    out, weights = attend(q, k, v, causal=True, mask=keep)
+    assert_tensor_close(weights, explicit_weights(q, k, allowed), atol=1e-5,
+                        name="the weight matrix for scores around ±300 (causal and a padding mask)")
+    assert_tensor_close(out, F.scaled_dot_product_attention(q, k, v, attn_mask=allowed), atol=1e-4, rtol=1e-4,
+                        name="output for scores around ±300")
+
+    # Query 0 may only see key 0, whose score is -20000: it must still get all of query 0's attention.
+    # A finite fill value for the masked scores (like -1e4) is larger than that and steals the weight.
+    d = 4
+    q, k, v = torch.randn(1, 4, d), torch.randn(1, 4, d), torch.randn(1, 4, 3)
+    q[0, 0], k[0, 0] = torch.full((d,), 100.0), torch.full((d,), -100.0)  # score (q0 · k0) / sqrt(4) = -20000
+    out, weights = attend(q, k, v, causal=True)
+    assert_tensor_close(weights[0, 0], torch.tensor([1.0, 0.0, 0.0, 0.0]), atol=1e-6,
+                        name="the weights of query 0 when its only allowed key has score -20000 (masked scores "
+                             "must be -inf, not a large negative number)")
+    assert_tensor_close(out[0, 0], v[0, 0], atol=1e-5, name="the output of query 0 (it can only see value 0)")

@@ -1,0 +1,44 @@
+"""Divides the scores by sqrt(d_v) = sqrt(v.shape[-1]) instead of sqrt(d_k): right only when d_v == d_k.
+
+Caught by: test_output_matches_pytorch_attention
+"""
+import math
+
+import torch
+
+
+def scaled_dot_product_attention(
+    q: torch.Tensor,
+    k: torch.Tensor,
+    v: torch.Tensor,
+    causal: bool = False,
+    mask: torch.Tensor | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Attention of queries ``q`` over keys ``k`` and values ``v``.
+
+    Args:
+        q: queries, shape (..., T_q, d_k).
+        k: keys, shape (..., T_k, d_k).
+        v: values, shape (..., T_k, d_v).
+        causal: if True, query i may attend only to keys j <= i.
+        mask: optional bool tensor broadcastable to (..., T_q, T_k); True = may attend.
+
+    Returns:
+        (output, weights) with shapes (..., T_q, d_v) and (..., T_q, T_k).
+    """
+    d_k = v.shape[-1]
+    scores = q @ k.transpose(-2, -1) / math.sqrt(d_k)  # (..., T_q, T_k)
+
+    allowed = None
+    if causal:
+        t_q, t_k = scores.shape[-2:]
+        allowed = torch.ones(t_q, t_k, dtype=torch.bool, device=q.device).tril()  # (T_q, T_k), j <= i
+    if mask is not None:
+        mask = mask.to(dtype=torch.bool, device=q.device)
+        allowed = mask if allowed is None else allowed & mask  # broadcasts, e.g. to (B, 1, T_q, T_k)
+    if allowed is not None:
+        # exp(-inf) = 0: disallowed pairs get weight exactly zero.
+        scores = scores.masked_fill(~allowed, float("-inf"))
+
+    weights = torch.softmax(scores, dim=-1)  # (..., T_q, T_k), rows sum to one
+    return weights @ v, weights              # (..., T_q, d_v), (..., T_q, T_k)
