@@ -72,6 +72,26 @@ def test_ill_conditioned_but_solvable_versus_singular_by_rounding():
                          "n * torch.finfo(A.dtype).eps * A.abs().max() instead of testing == 0.")
 
 
+def test_tolerance_is_relative_to_the_size_of_A():
+    # Scaling A by a power of two changes no digit of the elimination, so "singular or not" must not change
+    # either: compare pivots with n * eps * max|A|, not with a fixed number like 1e-10.
+    A = torch.randn(4, 4, dtype=torch.float64) + 4 * torch.eye(4, dtype=torch.float64)
+    x_true = torch.randn(4, dtype=torch.float64)
+    small = A * 2.0 ** -40  # entries around 1e-12, perfectly well conditioned
+    assert_tensor_close(solve_or_explain(small, small @ x_true), x_true, atol=1e-10, rtol=1e-8,
+                        name="solve for a well-conditioned 4×4 A whose entries are about 1e-12 (it is not singular: "
+                             "the tolerance should scale with max|A|)")
+    big = torch.arange(1.0, 10.0, dtype=torch.float64).reshape(3, 3) * 2.0 ** 40  # singular, entries about 1e13
+    try:
+        x = get_function("solve", SOLVE)(big, torch.ones(3, dtype=torch.float64))
+    except ValueError as exc:
+        assert "singular" in str(exc).lower(), f"The ValueError should say the matrix is singular; it said {exc!r}."
+        return
+    raise AssertionError(f"solve returned {x} for 2**40 · [[1, 2, 3], [4, 5, 6], [7, 8, 9]], which is singular: its "
+                         "last pivot is rounding noise of about 1e-4, tiny next to entries of 1e13. Compare pivots "
+                         "with n * torch.finfo(A.dtype).eps * A.abs().max(), not with a fixed number.")
+
+
 def test_det_keeps_the_dtype_and_rejects_other_sizes():
     det = get_function("det_2x2_3x3", DET)
     A = torch.tensor([[4.0, -2.0, 1.0], [3.0, 6.0, -4.0], [2.0, 1.0, 8.0]], dtype=torch.float64)

@@ -96,9 +96,10 @@ def test_does_not_use_torch_linalg(monkeypatch):
                     f"lu, ...), torch.det and torch.inverse are not allowed. Found: {', '.join(found)}.")
 
     A3, A4, b4 = torch.randn(3, 3, dtype=torch.float64), well_conditioned(4), torch.randn(4, dtype=torch.float64)
-    expected_det, expected_x = torch.linalg.det(A3), torch.linalg.solve(A4, b4)
+    calls = []
 
     def forbidden(*args, **kwargs):
+        calls.append(1)
         raise AssertionError("Your code called a torch.linalg routine (or torch.det / torch.inverse) while it ran; "
                              "write the cofactor expansion and the elimination yourself.")
 
@@ -112,8 +113,12 @@ def test_does_not_use_torch_linalg(monkeypatch):
         for name in names:
             if hasattr(owner, name):
                 monkeypatch.setattr(owner, name, forbidden)
-    got_det = get_function("det_2x2_3x3", DET)(A3)
-    got_x = get_function("solve", SOLVE)(A4, b4)
+    for call in (lambda: get_function("det_2x2_3x3", DET)(A3), lambda: get_function("solve", SOLVE)(A4, b4)):
+        try:
+            call()
+        except Exception:  # noqa: BLE001 - wrong results and crashes are the other tests' business
+            pass
     monkeypatch.undo()
-    assert_tensor_close(got_det, expected_det, atol=1e-12, name="det_2x2_3x3 of a 3×3 matrix")
-    assert_tensor_close(got_x, expected_x, atol=1e-10, name="solve(A, b) for a 4×4 A")
+    assert not calls, ("Your code called a torch.linalg routine (or torch.det / torch.inverse) while it ran; "
+                       "write the cofactor expansion and the elimination yourself.")
+    # This test is a rule (breaking it scores 0), so it checks only the method; the values are checked elsewhere.
