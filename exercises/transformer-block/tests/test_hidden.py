@@ -73,6 +73,23 @@ def test_dropout_is_active_in_training_and_off_in_eval():
                         name="eval-mode output with dropout=0.3 (eval() must switch dropout off)")
 
 
+def test_dropout_acts_in_both_sublayers():
+    # Silence one sub-layer (all its weights zero, so it outputs exactly 0 whatever dropout does):
+    # then only dropout inside the other sub-layer can make two train-mode passes differ.
+    for silenced, active, where in (("mlp", "attention", "on the attention weights (after the softmax) and on the "
+                                     "output of attn.proj"),
+                                    ("attn", "MLP", "on the output of mlp.proj")):
+        block = make_block(32, 4, dropout=0.3).train()
+        with torch.no_grad():
+            for p in getattr(block, silenced).parameters():
+                p.zero_()
+        x = torch.randn(2, 6, 32)
+        a, b = block(x), block(x)
+        assert not torch.allclose(a, b), (
+            f"with the {silenced} weights set to zero and dropout=0.3 in train mode, two forward passes gave the same "
+            f"output, so the {active} sub-layer applies no dropout. Put nn.Dropout {where}.")
+
+
 def test_without_dropout_train_and_eval_agree():
     block = make_block(16, 2, dropout=0.0)
     x = torch.randn(2, 5, 16)
