@@ -69,12 +69,14 @@ class Neighbours:
     @property
     def heading(self) -> str:
         """"<track> · <week and module>", e.g. "First steps · Week 2 · Scaled dot-product attention"."""
-        return f"{self.track.title} · {module_label(self.module)}"
+        return f"{self.track.title} · {module_label(self.module, self.track)}"
 
 
-def module_label(module: Module) -> str:
-    """The module's title, led by its week unless the title already says it ("Week 3 · Attention")."""
-    if module.title.lower().startswith(f"week {module.week}"):
+def module_label(module: Module, track: Track | None = None) -> str:
+    """The module's title, led by its week unless the title already says it ("Week 3 · Attention")
+    or every module of ``track`` opens in the same week (a one-week track of days)."""
+    if module.title.lower().startswith(f"week {module.week}") \
+            or track is not None and len({m.week for m in track.modules}) == 1:
         return module.title
     return f"Week {module.week} · {module.title}"
 
@@ -196,7 +198,8 @@ def render_references(text: str, bank: ContentBank, track_id: str | None) -> str
     """``text`` with each reference replaced by the item's title and its place in the track.
 
     ``[[lesson:learning-rate-schedules]]`` becomes ``📖 *Learning-rate schedules* (in Week 3 of this
-    track)`` or ``… (not part of this track)``; the page lists the referenced items as links below the text (a link inside
+    track)`` or ``… (not part of this track)``; just before a closing bracket, ``(see [[lesson:x]])``,
+    the place follows a comma instead. The page lists the referenced items as links below the text (a link inside
     Markdown would open a new browser tab, which starts a new session).
     """
     def one(m) -> str:
@@ -204,7 +207,9 @@ def render_references(text: str, bank: ContentBank, track_id: str | None) -> str
         title = _written(bank, kind, item_id)
         if title is None:  # the loader refuses these; keep the page readable if one slips through
             return item_id
-        icon = "📖" if kind == "lesson" else "🧪"
-        return f"{icon} *{title}* ({reference_place(bank, track_id, kind, item_id)})"
+        icon, place = "📖" if kind == "lesson" else "🧪", reference_place(bank, track_id, kind, item_id)
+        if text.startswith(")", m.end()):  # "(see [[lesson:x]])": no second pair of brackets
+            return f"{icon} *{title}*, {place}"
+        return f"{icon} *{title}* ({place})"
 
     return REFERENCE.sub(one, text)

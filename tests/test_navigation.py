@@ -96,7 +96,8 @@ def test_an_item_outside_the_track_has_no_place(bank):
 
 def test_module_labels_lead_with_the_week_unless_the_title_says_it(bank):
     assert module_label(bank.tracks["tiny"].modules[1]) == "Week 2 · Halves"
-    assert neighbours(bank, "other", "lesson", "tripling").heading == "Another track · Week 1 · Day 1 · Thirds"
+    assert neighbours(bank, "other", "lesson", "tripling").heading == "Another track · Day 1 · Thirds"  # one week
+    assert module_label(bank.tracks["other"].modules[0]) == "Week 1 · Day 1 · Thirds"
 
 
 def test_the_learners_track_rule(bank):
@@ -138,6 +139,7 @@ def test_references_show_the_title_and_where_the_item_sits_in_this_track(bank):
     assert "📖 *Doubling* (in Week 1 of this track)" in shown
     assert "🧪 *Double a tensor* (in Week 1 of this track)" in shown
     assert "📖 *Tripling* (in Week 2 of this track)" in shown and "[[" not in shown
+    assert render_references("(see [[lesson:tripling]])", bank, "tiny") == "(see 📖 *Tripling*, in Week 2 of this track)"
     elsewhere = render_references(body, bank, "other")
     assert "📖 *Doubling* (in Day 2 of this track)" in elsewhere  # two modules share week 1: name the module
     assert "🧪 *Double a tensor* (not part of this track)" in elsewhere
