@@ -70,3 +70,17 @@ def test_batch_elements_do_not_mix():
     src, tgt = torch.randint(0, SRC_V, (4, 6)), torch.randint(0, TGT_V, (4, 5))
     assert_tensor_close(call(model, src, tgt)[2:3], call(model, src[2:3], tgt[2:3]), atol=1e-5,
                         name="logits of sequence 2 inside a batch of 4 vs alone")
+
+
+def test_positions_matter_on_both_sides():
+    model = make_model()
+    src = torch.randperm(SRC_V)[:6][None]                 # (1, 6) distinct source tokens
+    tgt = torch.full((1, 5), 3)                           # the same target token at every position
+    logits = call(model, src, tgt)
+    same = [t for t in range(1, 5) if (logits[0, t] - logits[0, 0]).abs().max().item() < 1e-5]
+    assert not same, (f"for a target made of one repeated token, the logits at positions {same} equal those at "
+                      "position 0: the decoder cannot tell target positions apart. Add position embeddings to the "
+                      "target tokens too.")
+    moved = (call(model, src.flip(1), tgt) - logits).abs().max().item()
+    assert moved > 1e-5, ("reversing the source sentence did not change the logits: the encoder sees the source as a "
+                          "bag of tokens. Add position embeddings to the source tokens too.")
