@@ -65,7 +65,10 @@ def test_does_not_use_torch_optim_nn_linear_or_a_closed_form(monkeypatch):
     assert_not_using(FORBIDDEN, "Write the gradient descent update yourself: torch.optim, nn.Linear and closed-form "
                                 "solvers (lstsq, pinv, solve, inv) are not allowed in this exercise.")
 
+    calls = []
+
     def forbidden(*args, **kwargs):
+        calls.append(1)
         raise AssertionError("Your code used torch.optim, nn.Linear or a closed-form solver, which this exercise "
                              "does not allow: update w and b yourself under torch.no_grad().")
 
@@ -75,4 +78,10 @@ def test_does_not_use_torch_optim_nn_linear_or_a_closed_form(monkeypatch):
                         (torch.linalg, "inv"), (torch, "pinverse"), (torch, "inverse")):
         monkeypatch.setattr(owner, name, forbidden)
     X, y = make_data(n=50)
-    fit(X, y, lr=0.1, steps=5)
+    try:
+        fit(X, y, lr=0.1, steps=5)
+    except Exception:  # noqa: BLE001 - wrong results are the other tests' business; this one checks the rule
+        pass
+    monkeypatch.undo()
+    assert not calls, ("Your code used torch.optim, nn.Linear or a closed-form solver, which this exercise "
+                       "does not allow: update w and b yourself under torch.no_grad().")

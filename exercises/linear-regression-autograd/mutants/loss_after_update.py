@@ -1,0 +1,46 @@
+"""Records the loss after the update instead of before it: losses[0] is not the loss at w = 0, b = 0.
+
+Caught by: test_loss_starts_at_zero_weights_decreases_and_is_plotted, test_each_step_uses_only_the_current_gradient
+"""
+import math
+
+import torch
+
+
+def fit_linear_regression(X: torch.Tensor, y: torch.Tensor, lr: float, steps: int
+                          ) -> tuple[torch.Tensor, torch.Tensor, list[float]]:
+    """Fit y ≈ X @ w + b by gradient descent on the mean squared error.
+
+    Args:
+        X: (N, D) inputs.
+        y: (N,) targets.
+        lr: learning rate.
+        steps: number of gradient steps.
+
+    Returns:
+        w (D,), b (0-d tensor), and the list of `steps` losses (floats, before each update).
+
+    Raises:
+        FloatingPointError: if the loss becomes NaN or infinite.
+    """
+    N, D = X.shape
+    # Leaf tensors that autograd tracks: backward() writes their .grad.
+    w = torch.zeros(D, dtype=X.dtype, requires_grad=True)   # (D,)
+    b = torch.zeros((), dtype=X.dtype, requires_grad=True)  # ()
+    losses: list[float] = []
+    for step in range(steps):
+        pred = X @ w + b                     # (N,)
+        loss = ((pred - y) ** 2).mean()      # () scalar MSE
+        value = loss.item()
+        if not math.isfinite(value):
+            raise FloatingPointError(f"the loss became {value} at step {step}: gradient descent diverged; "
+                                     f"try a smaller learning rate than lr={lr}.")
+        loss.backward()                      # fills w.grad (D,) and b.grad ()
+        with torch.no_grad():                # the update is not part of the model
+            w -= lr * w.grad
+            b -= lr * b.grad
+            # backward() accumulates into .grad, so clear it for the next step.
+            w.grad.zero_()
+            b.grad.zero_()
+            losses.append(((X @ w + b - y) ** 2).mean().item())
+    return w.detach(), b.detach(), losses
