@@ -76,9 +76,10 @@ def test_matmul_loops_uses_loops_not_builtin_products(monkeypatch):
         pytest.fail("matmul_loops has no loop: compute each entry C[i, j] inside Python for loops.")
 
     A, B = torch.randn(3, 4), torch.randn(4, 2)
-    expected = A @ B
+    calls = []
 
     def forbidden(*args, **kwargs):
+        calls.append(1)
         raise AssertionError("matmul_loops called a built-in matrix product while it ran. "
                              "Compute each C[i, j] as a sum of A[i, p] * B[p, j] instead.")
 
@@ -89,9 +90,14 @@ def test_matmul_loops_uses_loops_not_builtin_products(monkeypatch):
         for name in names:
             if hasattr(owner, name):
                 monkeypatch.setattr(owner, name, forbidden)
-    result = matmul_loops(A, B)
+    try:
+        matmul_loops(A, B)
+    except Exception:  # noqa: BLE001 - wrong results are the other tests' business; this one checks the rule
+        pass
     monkeypatch.undo()
-    assert_tensor_close(result, expected, atol=1e-5, name="matmul_loops(A, B) for A (3, 4) and B (4, 2)")
+    assert not calls, ("matmul_loops called a built-in matrix product while it ran. "
+                       "Compute each C[i, j] as a sum of A[i, p] * B[p, j] instead.")
+    # This test is a rule (breaking it scores 0), so it checks only the method; the values are checked elsewhere.
 
 
 def test_batched_matmul_multiplies_each_pair_in_a_batch():
