@@ -1,0 +1,30 @@
+"""Gradients are right, but the returned loss is the plain average of the micro-batch means (not weighted by size).
+
+Caught by: test_the_step_equals_a_large_batch_step_and_training_converges, test_cross_entropy_with_micro_batches_of_one_sample_and_many
+"""
+import torch
+
+
+def accumulated_step(model, loss_fn, batches, optimizer):
+    """One optimizer step on the full batch, computed one micro-batch at a time.
+
+    Args:
+        model: maps x (n_i, ...) to predictions.
+        loss_fn: ``loss_fn(prediction, y)`` returns the mean loss over one micro-batch.
+        batches: a list of (x, y) micro-batches; sizes may differ.
+        optimizer: the optimizer over ``model``'s parameters.
+
+    Returns:
+        The mean loss over all samples, as a Python float.
+    """
+    optimizer.zero_grad()                       # drop gradients left from earlier work
+    total_n = sum(len(x) for x, _ in batches)   # N, the full batch size
+    total_loss = 0.0
+    for x, y in batches:
+        # Weight the micro-batch mean by n_i / N: the weighted means add up to the full-batch
+        # mean, and backward() adds their gradients into .grad.
+        loss = loss_fn(model(x), y) * (len(x) / total_n)
+        loss.backward()                         # frees this micro-batch's graph right away
+        total_loss += loss.item() * total_n / len(x) / len(batches)
+    optimizer.step()                            # one update for the whole batch
+    return total_loss
