@@ -55,3 +55,49 @@ def test_sigmoid_with_sgd_still_learns_a_little():
     assert curve[-1] < curve[0], (
         f"sigmoid + sgd went from {curve[0]:.4f} to {curve[-1]:.4f} in 200 steps; it is slow, but the loss "
         "should still go down.")
+
+
+def reference_curve(activation, optimizer, steps, seed):
+    """The experiment exactly as the prompt describes it, to compare the learner's losses with."""
+    import torch.nn.functional as F
+    from sklearn.datasets import make_moons
+    from torch import nn
+
+    X, y = make_moons(n_samples=200, noise=0.2, random_state=0)
+    X, y = torch.tensor(X, dtype=torch.float32), torch.tensor(y, dtype=torch.long)
+    torch.manual_seed(seed)
+    act = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid}[activation]
+    model = nn.Sequential(nn.Linear(2, 16), act(), nn.Linear(16, 16), act(), nn.Linear(16, 2))
+    opt = {"sgd": lambda p: torch.optim.SGD(p, lr=0.1),
+           "momentum": lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9),
+           "adam": lambda p: torch.optim.Adam(p, lr=0.01)}[optimizer](model.parameters())
+    losses = []
+    for _ in range(steps):
+        loss = F.cross_entropy(model(X), y)
+        losses.append(loss.item())
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return losses
+
+
+def compare_curves(mine, expected, what):
+    """Fail at the first step where the learner's loss differs from the reference."""
+    for step, (a, b) in enumerate(zip(mine, expected)):
+        if abs(a - b) > 1e-4 + 1e-4 * abs(b):
+            raise AssertionError(
+                f"{what}: the loss at step {step} is {a:.6f}, expected {b:.6f} (the losses before it matched "
+                f"{'nothing' if step == 0 else f'for {step} step(s)'}). " + (
+                    "Step 0 is the loss of the untrained network: seed with torch.manual_seed(seed), then build "
+                    "Linear(2, 16) -> act -> Linear(16, 16) -> act -> Linear(16, 2) in that order, on the data "
+                    "make_moons(n_samples=200, noise=0.2, random_state=0)." if step == 0 else
+                    "Record loss.item() before the update, call zero_grad every step, and use exactly the "
+                    "optimiser of the table (sgd lr=0.1; momentum lr=0.1, momentum=0.9; adam lr=0.01)."))
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid"])
+def test_every_combination_matches_the_reference_curve(activation):
+    for optimizer in ("sgd", "momentum", "adam"):
+        mine = run(activation, optimizer, steps=40, seed=5)
+        compare_curves(mine, reference_curve(activation, optimizer, 40, 5),
+                       f'run_experiment("{activation}", "{optimizer}", steps=40, seed=5)')

@@ -65,3 +65,48 @@ def test_same_seed_gives_identical_curves():
     assert first == second, (
         "two calls with the same arguments (seed=7) gave different curves: call torch.manual_seed(seed) right "
         "before building the model, and use no other randomness.")
+
+
+def reference_curve(activation, optimizer, steps, seed):
+    """The experiment exactly as the prompt describes it, to compare the learner's losses with."""
+    import torch.nn.functional as F
+    from sklearn.datasets import make_moons
+    from torch import nn
+
+    X, y = make_moons(n_samples=200, noise=0.2, random_state=0)
+    X, y = torch.tensor(X, dtype=torch.float32), torch.tensor(y, dtype=torch.long)
+    torch.manual_seed(seed)
+    act = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid}[activation]
+    model = nn.Sequential(nn.Linear(2, 16), act(), nn.Linear(16, 16), act(), nn.Linear(16, 2))
+    opt = {"sgd": lambda p: torch.optim.SGD(p, lr=0.1),
+           "momentum": lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9),
+           "adam": lambda p: torch.optim.Adam(p, lr=0.01)}[optimizer](model.parameters())
+    losses = []
+    for _ in range(steps):
+        loss = F.cross_entropy(model(X), y)
+        losses.append(loss.item())
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return losses
+
+
+def compare_curves(mine, expected, what):
+    """Fail at the first step where the learner's loss differs from the reference."""
+    for step, (a, b) in enumerate(zip(mine, expected)):
+        if abs(a - b) > 1e-4 + 1e-4 * abs(b):
+            raise AssertionError(
+                f"{what}: the loss at step {step} is {a:.6f}, expected {b:.6f} (the losses before it matched "
+                f"{'nothing' if step == 0 else f'for {step} step(s)'}). " + (
+                    "Step 0 is the loss of the untrained network: seed with torch.manual_seed(seed), then build "
+                    "Linear(2, 16) -> act -> Linear(16, 16) -> act -> Linear(16, 2) in that order, on the data "
+                    "make_moons(n_samples=200, noise=0.2, random_state=0)." if step == 0 else
+                    "Record loss.item() before the update, call zero_grad every step, and use exactly the "
+                    "optimiser of the table (sgd lr=0.1; momentum lr=0.1, momentum=0.9; adam lr=0.01)."))
+
+
+@pytest.mark.parametrize("activation, optimizer", [("relu", "adam"), ("sigmoid", "momentum")])
+def test_losses_match_the_described_experiment(activation, optimizer):
+    mine = run(activation, optimizer, steps=30, seed=0)
+    compare_curves(mine, reference_curve(activation, optimizer, 30, 0),
+                   f'run_experiment("{activation}", "{optimizer}", steps=30, seed=0)')

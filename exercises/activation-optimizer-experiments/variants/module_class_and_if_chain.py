@@ -1,0 +1,61 @@
+"""An nn.Module subclass holding the three layers (created in the prompt's order), an if/elif chain
+for the optimiser, nn.CrossEntropyLoss, and the data converted with torch.from_numpy(...).float().
+"""
+import torch
+import torch.nn.functional as F
+from sklearn.datasets import make_moons
+from torch import nn
+
+ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid}
+# name -> how to build the optimiser for a list of parameters (learning rates fixed by the prompt)
+OPTIMIZERS = {
+    "sgd": lambda params: torch.optim.SGD(params, lr=0.1),
+    "momentum": lambda params: torch.optim.SGD(params, lr=0.1, momentum=0.9),
+    "adam": lambda params: torch.optim.Adam(params, lr=0.01),
+}
+
+
+def make_data() -> tuple[torch.Tensor, torch.Tensor]:
+    """Two moons: 200 points in 2-D, labels 0/1, always the same."""
+    X, y = make_moons(n_samples=200, noise=0.2, random_state=0)
+    return torch.tensor(X, dtype=torch.float32), torch.tensor(y, dtype=torch.long)  # (200, 2), (200,)
+
+
+def run_experiment(activation: str, optimizer: str, steps: int, seed: int) -> list[float]:
+    """Train the fixed 2-16-16-2 MLP on two moons; return the full-batch loss before every step."""
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {activation!r}; choose one of {', '.join(ACTIVATIONS)}")
+    if optimizer not in OPTIMIZERS:
+        raise ValueError(f"unknown optimizer {optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")
+    X, y = make_data()
+    torch.manual_seed(seed)  # the seed decides the initial weights, so equal seeds give equal curves
+    import numpy as np
+
+    Xn, yn = make_moons(n_samples=200, noise=0.2, random_state=0)
+    X, y = torch.from_numpy(Xn).float(), torch.from_numpy(yn.astype(np.int64))
+
+    class MLP(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc1, self.fc2, self.fc3 = nn.Linear(2, 16), nn.Linear(16, 16), nn.Linear(16, 2)
+            self.act = ACTIVATIONS[activation]()
+
+        def forward(self, x):
+            return self.fc3(self.act(self.fc2(self.act(self.fc1(x)))))
+
+    model = MLP()
+    if optimizer == "sgd":
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    elif optimizer == "momentum":
+        opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    else:
+        opt = torch.optim.Adam(model.parameters(), lr=0.01)
+    criterion = nn.CrossEntropyLoss()
+    losses = []
+    for _ in range(steps):
+        loss = criterion(model(X), y)
+        losses.append(loss.item())
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return losses
