@@ -106,3 +106,21 @@ def test_running_statistics_are_buffers_without_autograd_history():
     x = torch.randn(4, 3, requires_grad=True)
     mine(x).sum().backward()  # eval mode must backpropagate through fixed statistics
     assert x.grad is not None, "no gradient reached the input in eval mode."
+
+
+def test_large_offsets_do_not_break_the_variance():
+    # Activations around 1e4 with spread ~1: the one-pass formula E[x²] − E[x]² subtracts two numbers near 1e8,
+    # and float32 keeps only ~7 digits of each. The float64 reference shows what the float32 input really means.
+    x = torch.randn(4, 3, 16) + 1e4
+    expected = nn.LayerNorm(16).double()(x.double())
+    assert_tensor_close(make("LayerNorm", 16)(x), expected.float(), atol=2e-2,
+                        name="LayerNorm(16)(x) for float32 x ≈ 1e4 ± 1 (compute the variance as the mean of "
+                             "(x − mean)², not as E[x²] − E[x]²)")
+    x = torch.randn(32, 4) + torch.tensor([1e4, -1e4, 5e3, 0.0])
+    reference, mine = nn.BatchNorm1d(4).double(), make("BatchNorm1d", 4)
+    expected = reference(x.double())
+    assert_tensor_close(mine(x), expected.float(), atol=2e-2,
+                        name="BatchNorm1d(4)(x) in training mode for float32 channels around 1e4, -1e4, 5e3 and 0 "
+                             "(compute the variance as the mean of (x − mean)², not as E[x²] − E[x]²)")
+    assert_tensor_close(mine.running_var, reference.running_var.float(), atol=1e-3, rtol=1e-3,
+                        name="running_var after one batch with channels around 1e4")
