@@ -3,7 +3,7 @@ import math
 
 import torch
 
-from course_harness import assert_tensor_close, get_function
+from course_harness import assert_tensor_close, get_function, submission
 
 SIGNATURES = {
     "SoftmaxPolicy": "class SoftmaxPolicy(nn.Module) with __init__(self, n_arms: int) and dist(self)",
@@ -117,3 +117,46 @@ def test_two_arm_bandit_given_as_a_tensor_prefers_the_better_arm():
     assert probs[0].item() >= 0.9, (
         f"with means tensor([0.8, 0.0]) the policy should prefer arm 0 (probability >= 0.9); got {probs.tolist()}.")
     assert len(history) == 150, f"expected 150 mean rewards for steps=150, got {len(history)}."
+
+
+def test_train_bandit_uses_a_running_mean_baseline_and_gaussian_rewards(monkeypatch):
+    # Watch the calls train_bandit makes to reinforce_step: the baseline it passes at step t must be the mean of
+    # the mean rewards of steps 0..t-1 (0.0 at first), and the rewards must be means[a] + N(0, 1) noise.
+    module = submission()
+    original = fn("reinforce_step")
+    calls = []
+
+    def watched(policy, optimizer, rewards_fn, batch_size, baseline):
+        pulls = []
+
+        def watched_rewards(actions):
+            rewards = rewards_fn(actions)
+            pulls.append((actions.detach().clone(), rewards.detach().clone()))
+            return rewards
+
+        result = original(policy, optimizer, watched_rewards, batch_size, baseline)
+        calls.append((float(baseline), result, pulls))
+        return result
+
+    monkeypatch.setattr(module, "reinforce_step", watched)
+    means = torch.tensor([0.5, -1.0, 2.0, 0.0])
+    _, history = fn("train_bandit")(means.tolist(), steps=60, lr=0.1, seed=4)
+    if len(calls) != 60:
+        raise AssertionError(f"train_bandit(..., steps=60) should call reinforce_step 60 times (once per step); "
+                             f"{len(calls)} call(s) were seen.")
+    for t, (baseline, result, _) in enumerate(calls):
+        expected = sum(history[:t]) / t if t else 0.0
+        assert math.isclose(baseline, expected, rel_tol=1e-5, abs_tol=1e-5), (
+            f"at step {t} train_bandit passed baseline={baseline:.5f}; the running mean of the mean rewards of "
+            f"steps 0..{t - 1} is {expected:.5f}" + (" (use 0.0 for the first step)" if t == 0 else "") +
+            ". Update it after each step: baseline += (mean_reward - baseline) / (t + 1).")
+        assert math.isclose(result[0], history[t], abs_tol=1e-6), (
+            f"the mean reward recorded for step {t} ({history[t]:.5f}) is not the one reinforce_step returned "
+            f"({result[0]:.5f}).")
+    actions = torch.cat([a for *_, pulls in calls for a, _ in pulls])
+    rewards = torch.cat([r for *_, pulls in calls for _, r in pulls]).double()
+    noise = rewards - means.double()[actions]                       # should be N(0, 1): 1 920 draws
+    mean, std = float(noise.mean()), float(noise.std())
+    assert abs(mean) < 0.15 and 0.9 < std < 1.1, (
+        f"the reward noise (reward - means[arm]) has mean {mean:.3f} and standard deviation {std:.3f}; pulling arm a "
+        "should pay means[a] + torch.randn(...) noise: mean 0, standard deviation 1.")
