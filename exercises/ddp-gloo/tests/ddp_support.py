@@ -125,3 +125,80 @@ def run(world_size, steps):
             raise AssertionError(f"result['{key_name}'] should hold one entry per rank ({world_size}), "
                                  f"got {len(result[key_name])}.")
     return result
+
+
+_PROBES = {}
+
+
+def _probe(worker, rank, world_size, port, out_dir, steps):
+    """Runs in a forked process: your ddp_worker, then a note on whether it cleaned up and on how
+    often the DistributedDataParallel wrapper ran a forward pass that backward will synchronise."""
+    import json
+
+    from torch.nn.parallel import DistributedDataParallel
+
+    calls = {"synced_forwards": 0}
+    original = DistributedDataParallel.forward
+
+    def counting_forward(self, *args, **kwargs):
+        # A forward through DDP with autograd on (outside no_sync()) is what makes the backward
+        # all-reduce the gradients; a DDP object that is created but never called syncs nothing.
+        if torch.is_grad_enabled() and getattr(self, "require_backward_grad_sync", True):
+            calls["synced_forwards"] += 1
+        return original(self, *args, **kwargs)
+
+    DistributedDataParallel.forward = counting_forward  # this forked process only
+    status = "ok"
+    try:
+        worker(rank, world_size, port, out_dir, steps)
+        if dist.is_initialized():
+            status = "still initialised"
+    except BaseException as exc:  # report, do not hang the parent
+        status = f"raised {type(exc).__name__}: {exc}"[:800]
+    with open(os.path.join(out_dir, f"status{rank}.json"), "w") as f:
+        json.dump({"status": status, **calls}, f)
+    os._exit(0)
+
+
+def probe_worker(world_size=2, steps=2, timeout_s=20):
+    """Run ddp_worker directly in ``world_size`` forked processes (computed once per arguments).
+
+    Returns one dict per rank: "status" ("ok", "still initialised", "raised ...", or "timeout"),
+    "synced_forwards" (forward passes through DistributedDataParallel with autograd on) and
+    "record" (the rank{r}.pt it saved, or None).
+    """
+    import json
+
+    key = (world_size, steps)
+    if key in _PROBES:
+        return _PROBES[key]
+    worker = get_function("ddp_worker", WORKER_SIGNATURE)
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    ctx = multiprocessing.get_context("fork")
+    ranks = []
+    with tempfile.TemporaryDirectory() as out_dir:
+        procs = [ctx.Process(target=_probe, args=(worker, r, world_size, port, out_dir, steps))
+                 for r in range(world_size)]
+        for p in procs:
+            p.start()
+        for p in procs:
+            p.join(timeout=timeout_s)
+        for p in procs:
+            if p.is_alive():
+                p.kill()
+                p.join()
+        for rank in range(world_size):
+            path = os.path.join(out_dir, f"status{rank}.json")
+            info = {"status": "timeout", "synced_forwards": 0}
+            if os.path.exists(path):
+                with open(path) as f:
+                    info = json.load(f)
+            saved = os.path.join(out_dir, f"rank{rank}.pt")
+            info["record"] = torch.load(saved) if os.path.exists(saved) else None
+            ranks.append(info)
+    _PROBES[key] = ranks
+    return ranks

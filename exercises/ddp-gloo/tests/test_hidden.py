@@ -22,6 +22,18 @@ def test_four_ranks_match_full_batch_training():
     run_ddp = get_function("run_ddp", RUN_SIGNATURE)
     result = launch(lambda: run_ddp(world_size=4, steps=3), timeout_s=45)  # 4 samples per rank: use world_size, do not assume 2
     check_against_reference(result, 4, 3)
+    _, _, expected_losses = reference(3)
+    first = [float(ls[0]) for ls in result["losses"]]
+    for a in range(4):
+        for b in range(a + 1, 4):
+            assert abs(first[a] - first[b]) > 1e-4, (
+                f"with 4 processes, ranks {a} and {b} report the same first-step loss {first[a]:.5f}: they trained "
+                "on the same samples. Split the data into world_size disjoint shards (num_replicas=world_size, "
+                "or x[rank::world_size]); do not assume 2 processes.")
+    mean = sum(first) / 4
+    assert abs(mean - expected_losses[0]) < 1e-4 * max(1.0, expected_losses[0]), (
+        f"with 4 processes the mean of the ranks' first losses is {mean:.6f}, but the full-batch loss is "
+        f"{expected_losses[0]:.6f}: the 4 shards must be disjoint, equal in size and cover all 16 samples.")
 
 
 def test_one_step_gives_the_full_batch_gradient_of_the_initial_model():

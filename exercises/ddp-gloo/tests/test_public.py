@@ -3,15 +3,8 @@
 The reference is ordinary single-process training on the whole batch: data-parallel
 training with averaged gradients must reproduce it step for step.
 """
-import multiprocessing
-import os
-import socket
-import tempfile
-
-import torch
-
-from course_harness import artifacts, assert_not_using, assert_tensor_close, forbidden_uses, get_function
-from ddp_support import WORKER_SIGNATURE, reference, run, strip
+from course_harness import artifacts, assert_not_using, assert_tensor_close, get_function
+from ddp_support import WORKER_SIGNATURE, probe_worker, reference, run, strip
 
 
 def test_averaged_gradients_equal_full_batch_gradients():
@@ -59,53 +52,22 @@ def test_each_rank_trains_on_its_own_half_of_the_data():
                 "before creating the optimizer, and call zero_grad, backward and step once per step."))
 
 
-def _probe(worker, rank, world_size, port, out_dir):
-    """Runs in a forked process: your ddp_worker, then a note on whether it cleaned up."""
-    import torch.distributed as dist
-
-    status = "ok"
-    try:
-        worker(rank, world_size, port, out_dir, 1)
-        if dist.is_initialized():
-            status = "still initialised"
-    except BaseException as exc:  # report, do not hang the parent
-        status = f"raised {type(exc).__name__}: {exc}"[:800]
-    with open(os.path.join(out_dir, f"status{rank}.txt"), "w") as f:
-        f.write(status)
-    os._exit(0)
-
-
 def test_worker_saves_its_result_and_destroys_the_process_group():
-    worker = get_function("ddp_worker", WORKER_SIGNATURE)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    ctx = multiprocessing.get_context("fork")
-    with tempfile.TemporaryDirectory() as out_dir:
-        procs = [ctx.Process(target=_probe, args=(worker, r, 2, port, out_dir)) for r in range(2)]
-        for p in procs:
-            p.start()
-        for p in procs:
-            p.join(timeout=20)
-        for p in procs:
-            if p.is_alive():
-                p.kill()
-        for rank in range(2):
-            path = os.path.join(out_dir, f"status{rank}.txt")
-            assert os.path.exists(path), (
-                f"ddp_worker(rank={rank}, world_size=2, ...) did not finish within 20 s. Either a rank waits in a "
-                "collective the other rank never reaches, or the DDP model was still alive when the process group "
-                "was destroyed: `del model` before dist.destroy_process_group() (see the prompt's rules).")
-            status = open(path).read()
-            assert status != "still initialised", (
-                f"after ddp_worker returned on rank {rank}, torch.distributed was still initialised: call "
-                "dist.destroy_process_group() at the end (in a `finally:` block).")
-            assert status == "ok", f"ddp_worker on rank {rank} {status}"
-            saved = os.path.join(out_dir, f"rank{rank}.pt")
-            assert os.path.exists(saved), f"ddp_worker on rank {rank} did not save {out_dir}/rank{rank}.pt."
-            record = torch.load(saved)
-            assert {"grads", "params", "losses"} <= set(record), (
-                f"rank{rank}.pt should hold a dict with 'grads', 'params' and 'losses', got keys {sorted(record)}.")
+    for rank, info in enumerate(probe_worker(2, 2)):
+        status = info["status"]
+        assert status != "timeout", (
+            f"ddp_worker(rank={rank}, world_size=2, ...) did not finish within 20 s. Either a rank waits in a "
+            "collective the other rank never reaches, or the DDP model was still alive when the process group "
+            "was destroyed: `del model` before dist.destroy_process_group() (see the prompt's rules).")
+        assert status != "still initialised", (
+            f"after ddp_worker returned on rank {rank}, torch.distributed was still initialised: call "
+            "dist.destroy_process_group() at the end (in a `finally:` block).")
+        assert status == "ok", f"ddp_worker on rank {rank} {status}"
+        record = info["record"]
+        assert record is not None, f"ddp_worker on rank {rank} did not save {{out_dir}}/rank{rank}.pt."
+        assert isinstance(record, dict) and {"grads", "params", "losses"} <= set(record), (
+            f"rank{rank}.pt should hold a dict with 'grads', 'params' and 'losses', got "
+            f"{sorted(record) if isinstance(record, dict) else type(record).__name__}.")
 
 
 def test_synchronisation_is_left_to_distributed_data_parallel():
@@ -113,5 +75,12 @@ def test_synchronisation_is_left_to_distributed_data_parallel():
     assert_not_using({"all_reduce", "all_reduce_coalesced", "reduce_scatter", "reduce_scatter_tensor"},
                      "This exercise is about letting DistributedDataParallel average the gradients, so do not "
                      "all-reduce them by hand.")
-    assert forbidden_uses({"DistributedDataParallel", "DDP"}), (
-        "your code never names DistributedDataParallel: wrap make_model() in it inside ddp_worker.")
+    # Behaviour, not names: an imported (or even constructed) DDP that the training step never calls
+    # synchronises nothing. Every rank must run its training forward passes through the DDP wrapper.
+    for rank, info in enumerate(probe_worker(2, 2)):
+        crashed = "" if info["status"] in ("ok", "still initialised") else f" (ddp_worker {info['status']})"
+        assert info["synced_forwards"] >= 2, (
+            f"ddp_worker(rank={rank}, world_size=2, ..., steps=2) ran {info['synced_forwards']} forward pass(es) "
+            "through DistributedDataParallel, expected one per step. DDP all-reduces the gradients only in the "
+            "backward of a forward that went through the wrapper: build `model = DDP(make_model())` and compute "
+            "the loss with `model(xb)` (not `model.module(xb)`, and not an unwrapped copy)" + crashed + ".")
