@@ -1,4 +1,8 @@
 """Public tests for reshaping, views and indexing: run by *Run* and shown to the learner."""
+import ast
+import inspect
+import textwrap
+
 import torch
 
 from course_harness import assert_tensor_close, get_function
@@ -60,3 +64,17 @@ def test_last_valid_picks_the_last_real_step():
     expected = torch.stack([x[b, lengths[b] - 1] for b in range(3)])  # (B, D)
     assert_tensor_close(fn("last_valid")(x, lengths), expected, atol=0, rtol=0,
                         name="last_valid(x, tensor([5, 1, 3])) for x of shape (3, 5, 2)")
+
+
+def test_no_python_loops():
+    found = []
+    for name in SIGNATURES:
+        try:
+            tree = ast.parse(textwrap.dedent(inspect.getsource(fn(name))))
+        except (OSError, TypeError, SyntaxError):
+            continue
+        found += [f"{name} (line {node.lineno} of the function)" for node in ast.walk(tree)
+                  if isinstance(node, (ast.For, ast.While, ast.comprehension))]
+    assert not found, ("No Python loops over the batch, heads or positions in this exercise: use reshape, "
+                       "transpose/permute, masks and index tensors instead. Found a loop or comprehension in "
+                       + ", ".join(found) + ".")
