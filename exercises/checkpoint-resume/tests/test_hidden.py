@@ -164,3 +164,28 @@ def test_resuming_twice_from_odd_steps_matches_one_long_run(tmp_path):
         f"11 steps run as 4 + 4 + 3 with two resumes gave {[round(v, 5) for v in pieces]}, but one run gave "
         f"{[round(v, 5) for v in long_run]}. SGD with momentum keeps a momentum buffer in the optimizer "
         "state; the batch of step s is data[s % len(data)].")
+
+
+def test_train_steps_switches_the_model_to_training_mode():
+    train_steps = get_function("train_steps", TRAIN_SIG)
+    data = make_data()
+    model, ref = make_model(4), make_model(4)
+    model.eval()   # as after a validation pass: train_steps must switch dropout back on
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    ref_opt = torch.optim.SGD(ref.parameters(), lr=0.1)
+    torch.manual_seed(21)
+    got = train_steps(model, opt, data, 3)
+    torch.manual_seed(21)
+    ref.train()
+    expected = []
+    for s in range(3):
+        x, y = data[s % len(data)]
+        ref_opt.zero_grad()
+        loss = F.cross_entropy(ref(x), y)
+        loss.backward()
+        ref_opt.step()
+        expected.append(loss.item())
+    assert got == expected, (
+        f"train_steps on a model left in eval mode gave losses {[round(v, 5) for v in got]}, expected "
+        f"{[round(v, 5) for v in expected]} (with dropout on). Call model.train() at the start of train_steps: "
+        "the model may come straight from an evaluation with model.eval().")
