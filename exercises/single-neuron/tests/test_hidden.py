@@ -54,13 +54,14 @@ def test_single_sample_and_single_feature():
 
 
 def test_gradient_of_saturated_neurons_is_finite_and_tiny():
-    # z around ±60: sigmoid is 0 or 1 to float32 precision, and so its slope is (almost) 0.
-    x = torch.tensor([[30.0, 30.0], [-30.0, -30.0], [0.5, -0.5]])
+    # z around ±60 and ±100: sigmoid is 0 or 1 to float32 precision, and so its slope is (almost) 0.
+    # (exp(100) overflows float32: a formula like exp(-z) / (1 + exp(-z))² gives inf / inf = NaN there.)
+    x = torch.tensor([[30.0, 30.0], [-30.0, -30.0], [0.5, -0.5], [50.0, 50.0], [-50.0, -50.0]])
     w, b = torch.tensor([1.0, 1.0]), torch.tensor(0.0)
     dw_expected, db_expected = autograd_reference(x, w, b)
     dw, db = call_grad(x, w, b)
-    assert_tensor_close(dw, dw_expected, atol=1e-6, name="dw when two of the three neurons are saturated")
-    assert_tensor_close(db, db_expected, atol=1e-6, name="db when two of the three neurons are saturated")
+    assert_tensor_close(dw, dw_expected, atol=1e-6, name="dw when four of the five neurons are saturated (z = 60, -60, 100, -100)")
+    assert_tensor_close(db, db_expected, atol=1e-6, name="db when four of the five neurons are saturated (z = 60, -60, 100, -100)")
 
 
 def test_gradients_are_summed_over_a_large_batch():

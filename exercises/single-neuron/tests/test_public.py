@@ -86,16 +86,32 @@ def test_gradient_is_derived_by_hand_without_autograd(monkeypatch):
                     f"are not allowed anywhere in your code. Found: {where}. "
                     "Use sigmoid'(z) = sigmoid(z) * (1 - sigmoid(z)) instead.")
 
+    calls = []
+
     def forbidden(*args, **kwargs):
+        calls.append(1)
         raise AssertionError("neuron_grad called autograd (.backward() or torch.autograd.grad); "
                              "compute the gradient from the formula instead.")
 
+    x, w, b = torch.randn(4, 3), torch.randn(3), torch.tensor(0.1)
+    try:
+        call_grad(x, w, b)
+    except Exception:  # noqa: BLE001 - it fails even with autograd available: the other tests report that
+        return
     monkeypatch.setattr(torch.Tensor, "backward", forbidden)
     monkeypatch.setattr(torch.autograd, "backward", forbidden)
     monkeypatch.setattr(torch.autograd, "grad", forbidden)
-    x, w, b = torch.randn(4, 3), torch.randn(3), torch.tensor(0.1)
-    with torch.no_grad():  # your formula needs no autograd graph at all
-        dw, db = call_grad(x, w, b)
-    s = torch.sigmoid(x @ w + b)
-    assert_tensor_close(dw, x.T @ (s * (1 - s)), atol=1e-5, name="dw computed with autograd switched off")
-    assert_tensor_close(db, (s * (1 - s)).sum(), atol=1e-5, name="db computed with autograd switched off")
+    try:
+        with torch.no_grad():  # your formula needs no autograd graph at all
+            call_grad(x, w, b)
+    except Exception as exc:  # noqa: BLE001
+        if calls:
+            raise AssertionError("neuron_grad called autograd (.backward() or torch.autograd.grad); "
+                                 "compute the gradient from the formula instead.") from None
+        raise AssertionError(f"neuron_grad works normally but fails with autograd switched off (torch.no_grad()): "
+                             f"{type(exc).__name__}: {exc}. Compute the gradient from the formula, without autograd."
+                             ) from None
+    monkeypatch.undo()
+    assert not calls, ("neuron_grad called autograd (.backward() or torch.autograd.grad); "
+                       "compute the gradient from the formula instead.")
+    # This test is a rule (breaking it scores 0), so it checks only the method; the values are checked elsewhere.

@@ -1,0 +1,46 @@
+"""Plugs z instead of sigmoid(z) into the derivative: z(1 - z) instead of σ(z)(1 - σ(z)).
+
+Caught by: test_hand_derived_gradient_matches_autograd
+"""
+import torch
+
+# Name -> function applied to the pre-activation z (any shape, elementwise).
+ACTIVATIONS = {
+    "sigmoid": torch.sigmoid,
+    "tanh": torch.tanh,
+    "relu": torch.relu,
+    "identity": lambda z: z,
+}
+
+
+def neuron(x: torch.Tensor, w: torch.Tensor, b, activation: str = "sigmoid") -> torch.Tensor:
+    """Output of one neuron for a batch of inputs.
+
+    Args:
+        x: (N, D) inputs, one row per sample.
+        w: (D,) weights.
+        b: bias, a Python float or a 0-d tensor.
+        activation: "sigmoid", "tanh", "relu" or "identity".
+
+    Returns:
+        (N,) activations f(x @ w + b).
+    """
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {activation!r}; choose one of {', '.join(ACTIVATIONS)}")
+    z = x @ w + b  # (N, D) @ (D,) -> (N,): one weighted sum per sample
+    return ACTIVATIONS[activation](z)
+
+
+def neuron_grad(x: torch.Tensor, w: torch.Tensor, b) -> tuple[torch.Tensor, torch.Tensor]:
+    """Hand-derived gradient of L = sum_n sigmoid(x_n . w + b) with respect to w and b.
+
+    Returns:
+        (dL/dw of shape (D,), dL/db of shape ()).
+    """
+    s = torch.sigmoid(x @ w + b)  # (N,)
+    z = x @ w + b
+    local = z * (1 - z)           # (N,) sigma'(z_n): how much each output moves per unit of z_n
+    # dz_n/dw = x_n and dz_n/db = 1, so the chain rule gives sums over the batch.
+    dw = x.T @ local              # (D, N) @ (N,) -> (D,)
+    db = local.sum()              # ()
+    return dw, db
