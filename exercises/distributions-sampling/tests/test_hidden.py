@@ -24,7 +24,7 @@ def test_log_prob_normal_broadcasts_mu_and_sigma():
 
 def test_log_prob_normal_in_float64():
     log_prob_normal = get_function("log_prob_normal", LOG_PROB)
-    x = torch.randn(10, dtype=torch.float64) * 3
+    x = torch.randn(10, dtype=torch.float64, generator=torch.Generator().manual_seed(1)) * 3
     mu, sigma = torch.tensor(0.7, dtype=torch.float64), torch.tensor(1.3, dtype=torch.float64)
     assert_tensor_close(log_prob_normal(x, mu, sigma), Normal(mu, sigma).log_prob(x), atol=1e-12, rtol=1e-12,
                         name="log_prob_normal for float64 x, mu, sigma (keep float64 all the way)")
@@ -73,3 +73,20 @@ def test_sample_stats_for_discrete_and_heavy_tailed_distributions():
             f"The sample mean of {name} was {got_mean:.4f}; the true mean is {mean}.")
         assert abs(got_var - var) < 5 * var * math.sqrt((kurtosis - 1) / n), (
             f"The sample variance of {name} was {got_var:.4f}; the true variance is {var}.")
+
+
+def test_sample_stats_returns_the_unbiased_variance_of_the_seeded_draws():
+    # With few samples the two variances differ clearly: the unbiased one divides by n - 1, not by n.
+    sample_stats = get_function("sample_stats", STATS)
+    for dist, n, seed in ((Normal(1.0, 2.0), 5, 11), (Laplace(-3.0, 0.5), 12, 4)):
+        torch.manual_seed(seed)
+        draws = dist.sample((n,))
+        mean, var = sample_stats(dist, n, seed)
+        assert math.isclose(mean, float(draws.mean()), rel_tol=1e-5, abs_tol=1e-6), (
+            f"sample_stats({dist}, n={n}, seed={seed}) gave mean {mean:.6f}; the {n} samples of dist.sample(({n},)) "
+            f"after torch.manual_seed({seed}) have mean {float(draws.mean()):.6f}.")
+        biased = float(draws.var(unbiased=False))
+        assert math.isclose(var, float(draws.var()), rel_tol=1e-5, abs_tol=1e-6), (
+            f"sample_stats({dist}, n={n}, seed={seed}) gave variance {var:.6f}; the unbiased variance of those {n} "
+            f"samples (dividing by n - 1) is {float(draws.var()):.6f}"
+            + (" (you returned the biased one, dividing by n)." if math.isclose(var, biased, rel_tol=1e-5) else "."))
