@@ -120,10 +120,20 @@ def test_does_not_use_torch_recurrent_layers(monkeypatch):
     if found:
         pytest.fail(f"{RULE} Found: " + ", ".join(f"line {line} ({what})" for line, what in found) + ".")
 
+    used = []
+
     def forbidden(*args, **kwargs):
+        used.append(1)
         raise AssertionError(f"Your code called one of PyTorch's recurrent modules or kernels. {RULE}")
 
-    pairs = [make_pair(name) for name in TORCH_CELLS]     # built before the built-ins are switched off
+    # Only the use of the built-ins is judged here (other tests check the numbers): a cell that cannot be built
+    # or that fails for another reason is skipped rather than failing this rule.
+    cells = {}
+    for name in TORCH_CELLS:                              # built before the built-ins are switched off
+        try:
+            cells[name] = make_pair(name)[1]
+        except Exception:  # noqa: BLE001
+            pass
     for owner in (torch.nn, torch.nn.modules.rnn):
         for attr in ("RNNCell", "LSTMCell", "GRUCell", "RNN", "LSTM", "GRU"):
             monkeypatch.setattr(owner, attr, forbidden)
@@ -131,6 +141,13 @@ def test_does_not_use_torch_recurrent_layers(monkeypatch):
         monkeypatch.setattr(torch, attr, forbidden)
         monkeypatch.setattr(torch._VF, attr, forbidden, raising=False)
     x = torch.randn(2, 5, dtype=torch.float64)
-    for _, mine in pairs:
-        mine(x)
-    get_function("run_sequence", SIGNATURES["run_sequence"])(pairs[1][1], torch.randn(3, 2, 5, dtype=torch.float64))
+    runs = [lambda cell=cell: cell(x) for cell in cells.values()]
+    if "LSTMCell" in cells:
+        runs.append(lambda: get_function("run_sequence", SIGNATURES["run_sequence"])(
+            cells["LSTMCell"], torch.randn(3, 2, 5, dtype=torch.float64)))
+    for run in runs:
+        try:
+            run()
+        except Exception:  # noqa: BLE001
+            pass
+    assert not used, f"Your code called one of PyTorch's recurrent modules or kernels while it ran. {RULE}"
