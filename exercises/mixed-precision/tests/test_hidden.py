@@ -93,3 +93,21 @@ def test_device_may_be_a_torch_device():
         f"train_amp with device=torch.device({DEVICE!r}) should return 3 floats, got {losses!r:.80}."
     assert all(p.device.type == DEVICE for p in model.parameters()), \
         f"the model should have been moved to {DEVICE}."
+
+
+def test_backward_runs_outside_autocast():
+    train_amp = get_function("train_amp", AMP_SIG)
+    model = make_model()
+    device_type = torch.device(DEVICE).type
+    during_backward = []
+
+    def watch(module, inputs, output):
+        output.register_hook(lambda grad: during_backward.append(torch.is_autocast_enabled(device_type)))
+
+    model[-1].register_forward_hook(watch)
+    train_amp(model, make_data(), 3, DEVICE, DTYPE)
+    assert during_backward, "train_amp never ran backward through the model's last layer."
+    assert not any(during_backward), (
+        f"autocast was still on during the backward pass in {sum(during_backward)} of {len(during_backward)} "
+        "steps. Close the `with torch.autocast(...)` block after computing the loss, and call backward (and "
+        "the optimizer step) outside it: autograd already runs each backward op in the dtype of its forward op.")
