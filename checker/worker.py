@@ -32,6 +32,7 @@ from checker import worker_registry
 from courseware.loader import load_bank
 from courseware.settings import Settings, SettingsError
 from db.engine import make_engine, session_factory
+from db.in_use import hold_serving_lock
 from db.migrate import current_revision, head_revision
 
 log = logging.getLogger("checker.worker")
@@ -51,6 +52,7 @@ class WorkerRuntime:
             raise SettingsError(f"the database at {engine.url.render_as_string(hide_password=True)} is not at the "
                                 "latest schema: run `python -m db upgrade` (the web app does it on start)")
         self.db = engine
+        self.serving_lock = hold_serving_lock(settings.sqlalchemy_url)  # a restore refuses while held
         self.sessions = session_factory(engine)
         self.bank = load_bank(settings.content_dir)
         self.celery = make_celery(settings.broker_url, self.bank)

@@ -58,6 +58,11 @@ class Settings:
     """API_HOST: address the learner API (used by the command-line client) listens on."""
     api_port: int = 8502
     """API_PORT: port of the learner API served beside the app; 0 turns it off."""
+    backup_every_hours: int = 0
+    """BACKUP_EVERY_HOURS: the app takes a backup into ``<data>/backups`` this often; 0 (default) leaves
+    backups to ``python -m portal backup`` run from cron or a systemd timer."""
+    backup_keep: int = 7
+    """BACKUP_KEEP: how many scheduled backups are kept (older ones are deleted after each new one)."""
     shakespeare_url: str = (
         "https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt"
     )
@@ -116,6 +121,10 @@ class Settings:
             raise SettingsError(f"CHECKER_SANDBOX={self.checker_sandbox!r}: use 'bwrap' or 'none'")
         if not 1 <= self.checker_workers <= 64:
             raise SettingsError(f"CHECKER_WORKERS={self.checker_workers}: use a number from 1 to 64")
+        if not 0 <= self.backup_every_hours <= 24 * 365:
+            raise SettingsError(f"BACKUP_EVERY_HOURS={self.backup_every_hours}: use hours from 1 to 8760, or 0 for none")
+        if not 1 <= self.backup_keep <= 10000:
+            raise SettingsError(f"BACKUP_KEEP={self.backup_keep}: keep at least 1 backup")
         if self.max_code_bytes < 1024:
             raise SettingsError("MAX_CODE_BYTES must be at least 1024")
 
@@ -135,6 +144,8 @@ _ENV_NAMES = {
     "allow_unsandboxed": "CHECKER_ALLOW_UNSANDBOXED",
     "checker_python": "CHECKER_PYTHON",
     "max_code_bytes": "MAX_CODE_BYTES",
+    "backup_every_hours": "BACKUP_EVERY_HOURS",
+    "backup_keep": "BACKUP_KEEP",
     "shakespeare_url": "SHAKESPEARE_URL",
 }
 assert set(_ENV_NAMES) == {f.name for f in fields(Settings)}, "every setting needs an env name"

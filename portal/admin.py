@@ -104,6 +104,11 @@ def _user(session: Session, username: str) -> User:
     return user
 
 
+def user_id(session: Session, username: str) -> int:
+    """The id of the account named ``username``; AdminError when there is none."""
+    return _user(session, username).id
+
+
 def _cohort(session: Session, name: str) -> Cohort:
     cohort = session.scalar(select(Cohort).where(Cohort.name == name.strip()))
     if cohort is None:

@@ -26,7 +26,9 @@ from courseware.loader import load_bank
 from courseware.settings import Settings
 from courseware.spec import ContentBank
 from db.engine import make_engine, session_factory
+from db.in_use import hold_serving_lock
 from db.migrate import upgrade
+from portal.backup_schedule import BackupSchedule
 from portal.pacing import PacingPolicy
 
 if TYPE_CHECKING:
@@ -50,14 +52,23 @@ class AppContext:
     """Submissions a previous process left unfinished, re-queued at start."""
     api: ApiServer | None = None
     """The learner API served beside the app (``portal.api.serve_beside_app``); None when off or unavailable."""
+    serving_lock: int | None = None
+    """The in-use lock on an SQLite database (``db.in_use``): a restore refuses while it is held."""
+    backups: BackupSchedule | None = None
+    """Scheduled backups (BACKUP_EVERY_HOURS); None when off."""
 
     def close(self) -> None:
         """Stop the learner API and the workers and release the database."""
         if self.api is not None:
             self.api.close()
+        if self.backups is not None:
+            self.backups.stop()
         self.backend.shutdown(wait=True)
         self.checker.close()
         self.engine.dispose()
+        if self.serving_lock is not None:
+            os.close(self.serving_lock)
+            self.serving_lock = None
 
 
 def make_backend(settings: Settings, bank: ContentBank,
@@ -78,6 +89,7 @@ def make_backend(settings: Settings, bank: ContentBank,
 def build_context(settings: Settings, *, recover: bool = True) -> AppContext:
     """Migrate, load and start everything; errors say which setting or file to fix."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    serving_lock = hold_serving_lock(settings.sqlalchemy_url)
     engine = make_engine(settings.sqlalchemy_url)
     upgrade(engine)
     if engine.dialect.name == "sqlite":
@@ -91,4 +103,6 @@ def build_context(settings: Settings, *, recover: bool = True) -> AppContext:
     recovered = backend.recover() if recover else []
     if recovered:
         log.info("re-queued %d unfinished submission(s)", len(recovered))
-    return AppContext(settings, engine, sessions, bank, checker, backend, grading, recovered)
+    backups = BackupSchedule.start(settings) if settings.backup_every_hours else None
+    return AppContext(settings, engine, sessions, bank, checker, backend, grading, recovered,
+                      serving_lock=serving_lock, backups=backups)
