@@ -96,3 +96,15 @@ def test_to_float64_stays_on_the_same_device():
     flags = torch.tensor([True, False, True])
     assert_tensor_close(convert(flags), torch.tensor([1.0, 0.0, 1.0], dtype=torch.float64), atol=0, rtol=0,
                         name="to_float64_on_same_device of a bool tensor")
+
+
+def test_normalise_columns_handles_large_offsets():
+    normalise_columns = fn("normalise_columns")
+    g = torch.Generator().manual_seed(0)
+    base = torch.randn(64, 3, generator=g, dtype=torch.float64)
+    x = (base + torch.tensor([1e4, -3e4, 5e3], dtype=torch.float64)).float()  # float32 columns far from 0
+    x64 = x.double()
+    expected = ((x64 - x64.mean(dim=0)) / x64.std(dim=0, unbiased=False)).float()
+    assert_tensor_close(normalise_columns(x), expected, atol=1e-3, rtol=1e-3,
+                        name="normalise_columns of float32 columns with offsets around 1e4 (std about 1): subtract "
+                             "the mean first, then take the std; E[x²] - E[x]² cancels catastrophically here")

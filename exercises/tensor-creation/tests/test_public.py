@@ -35,13 +35,30 @@ def test_identity_like_matches_torch_eye():
                         name="identity_like(x) for a float64 x of shape (2, 3)")
 
 
-def test_one_hot_puts_a_single_one_in_each_row(monkeypatch):
+def test_does_not_use_f_one_hot(monkeypatch):
     one_hot = fn("one_hot")
     found = [(line, what) for line, what in forbidden_uses({"one_hot"}) if what.startswith((".", "import"))]
     if found:
         where = ", ".join(f"line {line} ({what})" for line, what in found)
         pytest.fail("Build the one-hot matrix yourself (torch.zeros plus indexing, or a comparison with "
                     f"torch.arange); F.one_hot / torch.nn.functional.one_hot is not allowed here. Found: {where}.")
+    calls = []
+
+    def spy(*args, **kwargs):
+        calls.append(1)
+        raise AssertionError("Your one_hot called torch.nn.functional.one_hot, which this exercise does not allow.")
+
+    monkeypatch.setattr(F, "one_hot", spy)
+    try:
+        one_hot(torch.tensor([1, 0, 2]), 3)
+    except Exception:  # noqa: BLE001 - wrong results are the other tests' business; this one checks the rule
+        pass
+    assert not calls, ("Your one_hot called torch.nn.functional.one_hot, which this exercise does not allow: build "
+                       "the matrix yourself (torch.zeros plus indexing, or a comparison with torch.arange).")
+
+
+def test_one_hot_puts_a_single_one_in_each_row(monkeypatch):
+    one_hot = fn("one_hot")
     labels = torch.tensor([2, 0, 1, 2, 4])
     expected = F.one_hot(labels, 5).to(torch.float32)  # computed before the built-in is switched off
 
