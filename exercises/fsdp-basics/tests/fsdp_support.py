@@ -107,6 +107,16 @@ def checked(result, world_size):
     return result
 
 
+def _is_dtensor(value):
+    from torch.distributed.tensor import DTensor
+
+    return isinstance(value, DTensor)
+
+
+def describe_dtensor(value):
+    return f"global shape {tuple(value.shape)}, local piece {tuple(value.to_local().shape)}"
+
+
 def check_state_dicts(result, world_size, steps):
     """Every rank's gathered state dict equals full-batch training in one process."""
     expected, _ = reference(steps)
@@ -115,6 +125,9 @@ def check_state_dicts(result, world_size, steps):
             f"rank {rank}'s state dict has keys {sorted(state) if isinstance(state, dict) else state!r:.100}, "
             f"expected {sorted(expected)} (plain names from model.named_parameters()).")
         for name, value in expected.items():
+            assert not _is_dtensor(state[name]), (
+                f"rank {rank}'s state_dict['{name}'] is a DTensor (still sharded, {describe_dtensor(state[name])}): "
+                "gather the full parameter with p.full_tensor() on every rank before saving it.")
             assert_tensor_close(state[name], value, atol=1e-5, rtol=1e-4,
                                 name=f"world_size={world_size}, steps={steps}: rank {rank}'s gathered {name}")
 
@@ -132,6 +145,9 @@ def check_shards(result, world_size):
             assert isinstance(shard, torch.Tensor), (
                 f"rank {rank} saved no local shard for {name}: save p.to_local() for every parameter "
                 "right after fully_shard.")
+            assert not _is_dtensor(shard), (
+                f"rank {rank}'s shard of {name} is a DTensor ({describe_dtensor(shard)}): save the plain local "
+                "tensor, p.to_local(), right after fully_shard.")
             assert tuple(shard.shape) == (stop - start, *p.shape[1:]), (
                 f"rank {rank}'s local shard of {name} has shape {tuple(shard.shape)}, expected "
                 f"{(stop - start, *p.shape[1:])}: with {world_size} ranks each holds about 1/{world_size} of "
@@ -157,3 +173,76 @@ def run(world_size, steps):
     if isinstance(result, Exception):
         raise AssertionError(f"run_fsdp(world_size={world_size}, steps={steps}) failed: {result}")
     return checked(result, world_size)
+
+
+_PROBES = {}
+
+
+def _probe(worker, rank, world_size, port, out_dir, steps):
+    """Runs in a forked process: your fsdp_worker, then a note on whether it cleaned up and on how
+    many forward passes (autograd on) went through modules sharded by fully_shard."""
+    import json
+
+    from torch.distributed.fsdp import FSDPModule
+    from torch.nn.modules import module as module_hooks
+
+    seen = {"sharded_forwards": 0}
+
+    def on_forward(module, args):
+        if isinstance(module, FSDPModule) and torch.is_grad_enabled():
+            seen["sharded_forwards"] += 1
+
+    module_hooks.register_module_forward_pre_hook(on_forward)  # this forked process only
+    status = "ok"
+    try:
+        worker(rank, world_size, port, out_dir, steps)
+        if dist.is_initialized():
+            status = "still initialised"
+    except BaseException as exc:  # report, do not hang the parent
+        status = f"raised {type(exc).__name__}: {exc}"[:800]
+    with open(os.path.join(out_dir, f"status{rank}.json"), "w") as f:
+        json.dump({"status": status, **seen}, f)
+    os._exit(0)
+
+
+def probe_worker(world_size=2, steps=2, timeout_s=20):
+    """Run fsdp_worker directly in ``world_size`` forked processes (computed once per arguments).
+
+    Returns one dict per rank: "status" ("ok", "still initialised", "raised ...", or "timeout"),
+    "sharded_forwards" (forward calls of fully-sharded modules with autograd on) and "record"
+    (the rank{r}.pt it saved, or None).
+    """
+    import json
+    import socket
+
+    key = (world_size, steps)
+    if key in _PROBES:
+        return _PROBES[key]
+    worker = get_function("fsdp_worker", WORKER_SIGNATURE)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    ctx = multiprocessing.get_context("fork")
+    ranks = []
+    with tempfile.TemporaryDirectory() as out_dir:
+        procs = [ctx.Process(target=_probe, args=(worker, r, world_size, port, out_dir, steps))
+                 for r in range(world_size)]
+        for p in procs:
+            p.start()
+        for p in procs:
+            p.join(timeout=timeout_s)
+        for p in procs:
+            if p.is_alive():
+                p.kill()
+                p.join()
+        for rank in range(world_size):
+            path = os.path.join(out_dir, f"status{rank}.json")
+            info = {"status": "timeout", "sharded_forwards": 0}
+            if os.path.exists(path):
+                with open(path) as f:
+                    info = json.load(f)
+            saved = os.path.join(out_dir, f"rank{rank}.pt")
+            info["record"] = torch.load(saved, weights_only=False) if os.path.exists(saved) else None
+            ranks.append(info)
+    _PROBES[key] = ranks
+    return ranks
