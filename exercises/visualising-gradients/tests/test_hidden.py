@@ -64,3 +64,36 @@ def test_descend_with_zero_steps_returns_only_the_start_value():
     assert len(values) == 1 and isinstance(values[0], float), (
         f"descend(..., steps=0) should return [f(start)] as one Python float, got {values!r:.80}.")
     assert abs(values[0] - 8.5) < 1e-9, f"f(3, -2) = 4 + 4 + 0.5 = 8.5, but descend returned {values[0]}."
+
+
+def exact_descent(grad, value, start, lr, steps):
+    """Plain gradient descent in float64 Python numbers: both coordinates move from the same point."""
+    x, y = start
+    values = [value(x, y)]
+    for _ in range(steps):
+        gx, gy = grad(x, y)
+        x, y = x - lr * gx, y - lr * gy
+        values.append(value(x, y))
+    return torch.tensor(values, dtype=torch.float64)
+
+
+def test_descend_moves_both_coordinates_from_the_same_point():
+    # x and y interact here (the x·y term), so the y-gradient must be taken at the old point, not after moving x.
+    values = get_function("descend", DESCEND)(lambda x, y: x ** 2 + x * y + 2 * y ** 2, (2.0, -1.0), 0.2, 8)
+    assert isinstance(values, (list, tuple)) and len(values) == 9, "descend(..., steps=8) should return 9 values."
+    expected = exact_descent(lambda x, y: (2 * x + y, x + 4 * y), lambda x, y: x ** 2 + x * y + 2 * y ** 2,
+                             (2.0, -1.0), 0.2, 8)
+    assert_tensor_close(torch.tensor([float(v) for v in values], dtype=torch.float64), expected, rtol=1e-5, atol=1e-9,
+                        name="f values of descend on x² + xy + 2y² (compute both partial derivatives at the current "
+                             "point, then move x and y together)")
+
+
+def test_descend_keeps_the_point_in_float64():
+    # The minimum sits at (1000, -500): in float32 the point is rounded to about 6e-5 there.
+    f = lambda x, y: (x - 1000) ** 2 + (y + 500) ** 2  # noqa: E731
+    values = get_function("descend", DESCEND)(f, (1000.5, -499.5), 0.1, 20)
+    assert isinstance(values, (list, tuple)) and len(values) == 21, "descend(..., steps=20) should return 21 values."
+    expected = exact_descent(lambda x, y: (2 * (x - 1000), 2 * (y + 500)), f, (1000.5, -499.5), 0.1, 20)
+    assert_tensor_close(torch.tensor([float(v) for v in values], dtype=torch.float64), expected, rtol=1e-5, atol=1e-12,
+                        name="f values of descend near (1000, -500) (keep the point in float64: float32 rounds it "
+                             "to about 6e-5 there)")
