@@ -4,6 +4,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from course_harness import assert_tensor_close, get_function
+from gpt_reference import (block_index, copies, describe, diagnose, find_layers, parameters_of, randomise,
+                           reference_logits)
 
 CONFIG_SIGNATURE = "GPTConfig(vocab_size, block_size, n_layer, n_head, n_embd, dropout, bias) (a dataclass)"
 GPT_SIGNATURE = "class GPT(nn.Module) with forward(idx, targets=None) -> (logits, loss)"
@@ -151,3 +153,93 @@ def test_logits_depend_on_the_position():
     spread = (logits[0] - logits[0, :1]).abs().max().item()
     assert spread > 1e-4, ("a sequence of one repeated token gives the same logits at every position: add the "
                            "position embedding wpe(arange(T)) to the token embedding.")
+
+
+def compare_with_reference(model, cfg, idx, what, atol=1e-4, rtol=1e-5):
+    """The learner's eval-mode logits against the reference GPT with the same weights."""
+    with torch.no_grad():
+        logits, _ = model(idx)
+        expected = reference_logits(find_layers(model, cfg), cfg, idx)
+    try:
+        assert_tensor_close(logits, expected.float(), atol=atol, rtol=rtol, name=what)
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}{diagnose(find_layers(model, cfg), cfg, idx, logits)}") from None
+
+
+def test_values_without_biases_with_many_small_heads():
+    model, cfg = make_gpt(vocab_size=29, block_size=8, n_layer=3, n_head=8, n_embd=32, bias=False)
+    randomise(find_layers(model, cfg), torch.Generator().manual_seed(2))
+    for T in (8, 1):  # the full context, and a single token
+        idx = torch.randint(0, cfg["vocab_size"], (2, T))
+        compare_with_reference(model, cfg, idx, f"the logits of GPT(bias=False, n_head=8, head size 4) for T = {T} "
+                                                "compared with a reference GPT with the same weights")
+
+
+def test_large_attention_scores_stay_finite_and_exact():
+    model, cfg = make_gpt()
+    layers = find_layers(model, cfg)
+    randomise(layers, torch.Generator().manual_seed(3))
+    with torch.no_grad():  # q, k and v ten times larger: scores of several hundred, exp() overflows float32
+        for block in layers["blocks"]:
+            for lin in block["qkv"]:
+                lin.weight.mul_(10.0)
+    idx = torch.randint(0, cfg["vocab_size"], (2, 8))
+    compare_with_reference(model, cfg, idx, "the logits with attention scores of several hundred (exp of such a score "
+                                            "overflows: use F.softmax, or subtract the row maximum before torch.exp)",
+                           atol=1e-3, rtol=1e-3)
+
+
+def test_gradients_match_a_reference_gpt():
+    model, cfg = make_gpt(vocab_size=29, block_size=8, n_layer=2, n_head=3, n_embd=24)
+    layers = find_layers(model, cfg)
+    randomise(layers, torch.Generator().manual_seed(4))
+    idx = torch.randint(0, cfg["vocab_size"], (3, 8))
+    targets = torch.randint(0, cfg["vocab_size"], (3, 8))
+    model.zero_grad(set_to_none=True)
+    logits, loss = model(idx, targets)
+    loss.backward()
+    weights = copies(layers)
+    expected = reference_logits(layers, cfg, idx, weights)
+    F.cross_entropy(expected.reshape(-1, cfg["vocab_size"]), targets.reshape(-1)).backward()
+    assert_tensor_close(logits, expected.detach().float(), atol=1e-4, rtol=1e-5,
+                        name="the logits of model(idx, targets) compared with a reference GPT with the same weights")
+    for p in parameters_of(layers):
+        what = describe(layers, p)
+        if p.grad is None:
+            raise AssertionError(f"after loss.backward() the {what} has no gradient: every layer must be used in "
+                                 "forward and nothing may be detached.")
+        assert_tensor_close(p.grad, weights[id(p)].grad.float(), atol=1e-5, rtol=1e-3,
+                            name=f"the gradient of the loss with respect to the {what}")
+
+
+def test_dropout_acts_after_the_embeddings_and_in_both_sublayers():
+    cases = (
+        (("attention", "MLP"), False, "after the embeddings: x = drop(wte(idx) + wpe(pos))"),
+        (("MLP",), True, "in the attention: on the attention weights after the softmax and on the output of c_proj"),
+        (("attention",), True, "on the output of the MLP"),
+    )
+    for silenced, embedding_dropout_off, where in cases:
+        model, cfg = make_gpt(dropout=0.5)
+        layers = find_layers(model, cfg)
+        randomise(layers, torch.Generator().manual_seed(5))
+        with torch.no_grad():  # a sub-layer whose weights and biases are all zero outputs exactly 0, dropout or not
+            for block in layers["blocks"]:
+                linears = (block["qkv"] + [block["proj"]]) if "attention" in silenced else []
+                linears += [block["fc"], block["fc_proj"]] if "MLP" in silenced else []
+                for lin in linears:
+                    for p in lin.parameters():
+                        p.zero_()
+        if embedding_dropout_off:
+            for name, module in model.named_modules():
+                if isinstance(module, nn.Dropout) and block_index(name) is None:
+                    module.p = 0.0
+        model.train()
+        idx = torch.randint(0, cfg["vocab_size"], (2, 8))
+        with torch.no_grad():
+            a, _ = model(idx)
+            b, _ = model(idx)
+        off = " and the embedding dropout off" if embedding_dropout_off else ""
+        assert not torch.allclose(a, b), (
+            f"with dropout=0.5 in training mode, the {' and '.join(silenced)} weights of every block set to zero{off}, "
+            f"two forward passes gave the same logits: nothing is dropped {where}. Use the nn.Dropout(config.dropout) "
+            "modules there.")

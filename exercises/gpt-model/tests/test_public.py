@@ -7,6 +7,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from course_harness import assert_not_using, assert_tensor_close, get_function
+from gpt_reference import diagnose, find_layers, randomise, reference_logits
 
 CONFIG_SIGNATURE = "GPTConfig(vocab_size, block_size, n_layer, n_head, n_embd, dropout, bias) (a dataclass)"
 GPT_SIGNATURE = "class GPT(nn.Module) with forward(idx, targets=None) -> (logits, loss)"
@@ -90,6 +91,24 @@ def test_changing_future_tokens_never_changes_past_logits():
                              "diagonal with -inf before the softmax)")
     assert not torch.allclose(after[:, 9:], before[:, 9:]), (
         "changing the tokens at positions 9..15 did not change the logits there: the model must use its input.")
+
+
+def test_logits_match_a_reference_gpt_with_your_weights():
+    # Your weights are set to random values (LayerNorm gains and biases included) and copied into a GPT
+    # written with plain tensor operations in gpt_reference.py; both must give the same logits.
+    model, cfg = make_gpt()
+    layers = find_layers(model, cfg)
+    randomise(layers, torch.Generator().manual_seed(0))
+    idx = torch.randint(0, cfg["vocab_size"], (2, 11))
+    with torch.no_grad():
+        logits, _ = forward(model, idx)
+        expected = reference_logits(layers, cfg, idx)
+    try:
+        assert_tensor_close(logits, expected.float(), atol=1e-4, rtol=1e-5,
+                            name="the logits of your GPT (eval mode, random weights) compared with a reference GPT "
+                                 "built from the prompt's table with the same weights")
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}{diagnose(layers, cfg, idx, logits)}") from None
 
 
 def test_loss_at_initialisation_is_close_to_log_vocab_size():
