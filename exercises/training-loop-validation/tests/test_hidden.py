@@ -165,3 +165,44 @@ def test_best_state_does_not_change_when_the_model_is_trained_further():
         assert torch.equal(value, saved[key]), (
             f"changing the model after train() returned also changed best_state[{key!r}]: it must be a copy "
             "(copy.deepcopy(model.state_dict())), not a view of the live parameters.")
+
+
+def test_losses_match_a_replayed_reference_loop():
+    # A deterministic network (no dropout): the reference loop below must give the very same numbers.
+    torch.manual_seed(3)
+    net = nn.Sequential(nn.Linear(4, 16), nn.Tanh(), nn.Linear(16, 1))
+    initial = copy.deepcopy(net)
+    train_set, val_set = make_data(seed=6)
+
+    def loaders(model):
+        return (TaggedLoader(DataLoader(train_set, batch_size=16, shuffle=True,
+                                        generator=torch.Generator().manual_seed(5)), "train", model),
+                TaggedLoader(DataLoader(val_set, batch_size=16, generator=torch.Generator().manual_seed(6)),
+                             "val", model))
+
+    model = Recorder(net)
+    result = get_function("train", SIGNATURE)(model, *loaders(model), epochs=5, lr=0.02)
+    ref = Recorder(initial)
+    ref_train, ref_val = loaders(ref)
+    opt = torch.optim.Adam(ref.parameters(), lr=0.02)
+    expected = {"train_loss": [], "val_loss": []}
+    for _ in range(5):
+        ref.train()
+        total = 0.0
+        for x, y in ref_train:
+            opt.zero_grad()
+            loss = F.mse_loss(ref(x), y)
+            loss.backward()
+            opt.step()
+            total += loss.item() * len(x)
+        expected["train_loss"].append(total / N_TRAIN)
+        ref.eval()
+        with torch.no_grad():
+            expected["val_loss"].append(sum(F.mse_loss(ref(x), y, reduction="sum").item() for x, y in ref_val) / N_VAL)
+    for key in ("train_loss", "val_loss"):
+        for e, (got, want) in enumerate(zip(result[key], expected[key])):
+            assert math.isclose(got, want, rel_tol=1e-4, abs_tol=1e-6), (
+                f"{key}[{e}] is {got:.6f}, but replaying the recipe (one Adam(lr=lr) created before the first "
+                "epoch; per batch zero_grad, forward, F.mse_loss, backward, step) gives "
+                f"{[round(v, 6) for v in expected[key]]}. Check that the optimizer is created once and that "
+                "every training batch starts with zero_grad().")
