@@ -81,13 +81,14 @@ def test_ties_compare_token_bytes_not_token_ids():
 
 def test_training_stops_when_no_pair_repeats():
     train_bpe = fn("train_bpe")
-    cases = {"abcd": [], "abab": [(b"a", b"b")], "": [], "z": [], "aaaaaa": [(b"a", b"a"), (b"aa", b"aa")]}
+    cases = {"abcd": [], "abab": [(b"a", b"b")], "": [], "z": [], "aaaaaa": [(b"a", b"a"), (b"aa", b"aa")],
+             "aaa": [(b"a", b"a")], "xaaay": [(b"a", b"a")]}
     for text, expected in cases.items():
         merges = train_bpe(text, 300)
         assert merges == expected, (
             f"train_bpe({text!r}, 300) should be {expected}, got {merges}. Stop as soon as the best pair occurs "
-            "fewer than 2 times (or no pair is left), even if vocab_size is not reached. In 'aaaa', (a, a) is "
-            "counted 3 times (overlaps count) and merged into 'aa aa'.")
+            "fewer than 2 times (or no pair is left), even if vocab_size is not reached. Overlaps count: 'aaa' "
+            "holds (a, a) twice (positions 0-1 and 1-2), so it is merged (into 'aa a'); 'aaaa' holds it 3 times.")
 
 
 def test_encoding_the_training_text_replays_the_training_segmentation():
@@ -120,3 +121,21 @@ def test_decode_accepts_plain_byte_ids_and_empty_input():
     assert decode(list("héllo".encode("utf-8")), merges) == "héllo", (
         "decode of raw byte ids (all < 256) should give back the text those bytes spell.")
     assert fn("encode")("", merges) == [], "encode('', merges) should be []."
+
+
+def test_encode_applies_merges_in_learned_order_not_by_frequency():
+    encode = fn("encode")
+    # Merge 0 is (a, b), merge 1 is (b, c). In "abcbcbc" the pair (b, c) is more frequent, but (a, b)
+    # was learned first, so it goes first: ab c bc bc. Merging by frequency would give a bc bc bc.
+    merges = [(b"a", b"b"), (b"b", b"c")]
+    ids = encode("abcbcbc", merges)
+    assert ids == [256, 99, 257, 257], (
+        f"encode('abcbcbc', [(b'a', b'b'), (b'b', b'c')]) should be [256, 99, 257, 257] (ab c bc bc), got {ids}. "
+        "Apply the merges in the order they were learned (merge 0 everywhere, then merge 1, ...), not by how "
+        "often a pair occurs in the text being encoded.")
+    # A later merge whose parts only exist after an earlier one: (x, y) then (xy, xy) then (xyxy, z).
+    merges = [(b"x", b"y"), (b"xy", b"xy"), (b"xyxy", b"z"), (b"z", b"z")]
+    ids = encode("xyxyzzz", merges)
+    assert ids == [258, 259], (
+        f"encode('xyxyzzz', merges) with merges {merges} should be [258, 259] (xyxyz zz), got {ids}: merge 2 "
+        "(xyxy, z) comes before merge 3 (z, z), so it takes the first z.")

@@ -1,0 +1,81 @@
+"""encode the minbpe way: repeatedly merge the pair present in the sequence whose merge has the
+lowest rank (one pass per merge actually applied), instead of looping over all merges in order.
+Training sorts the candidate pairs instead of calling min()."""
+
+
+def _pair_counts(ids: list[int]) -> dict[tuple[int, int], int]:
+    """How often each adjacent pair of ids occurs (overlapping: "aaa" holds (a, a) twice)."""
+    counts: dict[tuple[int, int], int] = {}
+    for pair in zip(ids, ids[1:]):
+        counts[pair] = counts.get(pair, 0) + 1
+    return counts
+
+
+def _merge(ids: list[int], pair: tuple[int, int], new_id: int) -> list[int]:
+    """Replace every occurrence of ``pair`` by ``new_id``, left to right, without overlaps."""
+    out: list[int] = []
+    i = 0
+    while i < len(ids):
+        if i + 1 < len(ids) and ids[i] == pair[0] and ids[i + 1] == pair[1]:
+            out.append(new_id)
+            i += 2
+        else:
+            out.append(ids[i])
+            i += 1
+    return out
+
+
+def _vocab(merges: list[tuple[bytes, bytes]]) -> list[bytes]:
+    """vocab[i] = the bytes of token i: the 256 single bytes, then one token per merge."""
+    vocab = [bytes([b]) for b in range(256)]
+    vocab += [a + b for a, b in merges]
+    return vocab
+
+
+def train_bpe(text: str, vocab_size: int) -> list[tuple[bytes, bytes]]:
+    """Learn byte-level BPE merges from ``text``.
+
+    Start from the 256 single bytes; repeatedly merge the most frequent adjacent
+    pair (ties: smallest (bytes_a, bytes_b)); stop at ``vocab_size`` tokens or
+    when no pair occurs at least twice.
+
+    Returns:
+        The merges in learning order; merge k creates token id 256 + k.
+    """
+    ids = list(text.encode("utf-8"))
+    vocab = [bytes([b]) for b in range(256)]
+    merges: list[tuple[bytes, bytes]] = []
+    while len(vocab) < vocab_size:
+        counts = _pair_counts(ids)
+        if not counts:
+            break
+        # Highest count first; among equal counts, the smallest pair of byte strings.
+        best = sorted(counts.items(), key=lambda kv: (-kv[1], vocab[kv[0][0]], vocab[kv[0][1]]))[0][0]
+        if counts[best] < 2:  # merging a pair seen once compresses nothing worth learning
+            break
+        merges.append((vocab[best[0]], vocab[best[1]]))
+        vocab.append(vocab[best[0]] + vocab[best[1]])
+        ids = _merge(ids, best, len(vocab) - 1)
+    return merges
+
+
+def encode(text: str, merges: list[tuple[bytes, bytes]]) -> list[int]:
+    """Token ids of ``text``: its UTF-8 bytes with every merge applied in order."""
+    ids = list(text.encode("utf-8"))
+    token_id = {bytes([b]): b for b in range(256)}
+    for k, (a, b) in enumerate(merges):
+        token_id[a + b] = 256 + k
+    rank = {(token_id[a], token_id[b]): k for k, (a, b) in enumerate(merges)}
+    while len(ids) >= 2:
+        pair = min(set(zip(ids, ids[1:])), key=lambda p: rank.get(p, float("inf")))
+        if pair not in rank:
+            break
+        ids = _merge(ids, pair, 256 + rank[pair])
+    return ids
+
+
+def decode(ids: list[int], merges: list[tuple[bytes, bytes]]) -> str:
+    """The text that ``encode`` turned into ``ids``."""
+    vocab = _vocab(merges)
+    # Join all bytes first: one emoji may be split over several tokens.
+    return b"".join(vocab[i] for i in ids).decode("utf-8")
