@@ -59,6 +59,30 @@ def test_selection_rate_follows_p():
     assert abs(frac - 0.3) < 0.01, f"with p = 0.3, {frac:.3f} of the tokens were selected."
 
 
+def test_choices_are_independent_per_token():
+    # Only ordinary words: each position is selected with probability p on its own, and a selected one becomes
+    # [MASK] with probability 0.8 on its own, so no pattern may be shared by rows, columns or neighbours.
+    p, (B, T) = 0.5, (400, 250)
+    ids = torch.randint(4, 1000, (B, T))
+    inputs, labels = masked(ids, p=p)
+    for what, hit in (("selected (label != -100)", (labels != -100).float()),
+                      ("replaced by [MASK]", (inputs == MASK).float())):
+        rate = hit.mean().item()
+        for where, a, b in (("at the same position in two neighbouring rows", hit[:-1], hit[1:]),
+                            ("at two neighbouring positions of a row", hit[:, :-1], hit[:, 1:])):
+            both = (a * b).mean().item()
+            assert abs(both - rate * rate) < 0.01, (
+                f"{rate:.3f} of the tokens are {what}, so two independent tokens should both be in {rate * rate:.3f} "
+                f"of the cases, but {where} both are in {both:.3f}. Draw a separate random number for every token: "
+                "torch.rand(ids.shape, generator=generator), not one per position shared by the batch.")
+    counts = (labels != -100).sum(dim=1).double()           # selected tokens per row: Binomial(T, p)
+    spread = counts.var().item() / (T * p * (1 - p))
+    assert 0.7 < spread < 1.3, (
+        f"the number of selected tokens per row has variance {counts.var().item():.1f}; selecting each token "
+        f"independently with probability p gives about T·p·(1-p) = {T * p * (1 - p):.1f}. Choosing a fixed number "
+        "of tokens per row is not the same as selecting each token with probability p.")
+
+
 def test_causal_targets_with_padding_inside_and_single_step():
     fn = get_function("causal_lm_targets", "causal_lm_targets(ids, pad_id)")
     ids = torch.tensor([[7, 9, 9, 7, 9], [9, 7, 9, 9, 9]])   # here 9 is the pad id
@@ -80,3 +104,14 @@ def test_lm_loss_gradient_is_zero_at_ignored_positions():
     loss.backward()
     assert logits.grad is not None, "no gradient reached the logits."
     assert float(logits.grad[~keep].abs().max()) == 0.0, "positions labelled -100 must not contribute to the gradient."
+
+
+def test_lm_loss_is_exact_for_large_logits():
+    fn = get_function("lm_loss", "lm_loss(logits, labels)")
+    logits = torch.randn(2, 6, 9) * 30 + 500          # large scores: exp(500) overflows even in float64
+    labels = torch.randint(0, 9, (2, 6))
+    labels[1, 3:] = -100
+    keep = labels != -100
+    assert_tensor_close(fn(logits, labels), F.cross_entropy(logits[keep], labels[keep]), atol=1e-4, rtol=1e-5,
+                        name="lm_loss for logits around 500 (use F.cross_entropy, or subtract the row maximum "
+                             "before exp: log-sum-exp)")
