@@ -108,3 +108,22 @@ def test_custom_unk_token_is_used_everywhere():
     assert ids == [3, 0, 0, 1], (
         f"tokens_to_ids(['the', 'dogs', '<unk>', 'cat'], vocab, unk='<unk>') should be [3, 0, 0, 1], got {ids}: "
         "a token missing from the vocabulary gets the id of unk.")
+    vocab = {"[PAD]": 0, "cat": 1, "<unk>": 2, "the": 3}
+    ids = fn("tokens_to_ids")(["the", "dogs", "cat"], vocab, unk="<unk>")
+    assert ids == [3, 2, 1], (
+        f"tokens_to_ids(['the', 'dogs', 'cat'], {vocab}, unk='<unk>') should be [3, 2, 1], got {ids}: a token "
+        "missing from the vocabulary gets vocab[unk] (here 2), not a fixed id.")
+
+
+def test_mask_marks_positions_not_ids():
+    # Id 0 is a real token here (as "!" is in GPT-2's vocabulary): the mask says where the padding
+    # was added, it does not compare ids with pad_id.
+    result = fn("pad_batch")([[0, 5, 0], [7], [0]], 0)
+    if not (isinstance(result, tuple) and len(result) == 2):
+        raise AssertionError(f"pad_batch should return (padded_ids, attention_mask), got {result!r:.100}.")
+    ids, mask = result
+    assert [list(r) for r in ids] == [[0, 5, 0], [7, 0, 0], [0, 0, 0]], (
+        f"pad_batch([[0, 5, 0], [7], [0]], pad_id=0) ids should be [[0, 5, 0], [7, 0, 0], [0, 0, 0]], got {ids}.")
+    assert [list(r) for r in mask] == [[1, 1, 1], [1, 0, 0], [1, 0, 0]], (
+        f"pad_batch([[0, 5, 0], [7], [0]], pad_id=0) mask should be [[1, 1, 1], [1, 0, 0], [1, 0, 0]], got {mask}: "
+        "the mask marks the positions you padded, not the ids equal to pad_id (a real token can have that id).")
