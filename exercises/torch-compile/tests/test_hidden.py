@@ -26,6 +26,11 @@ def run(compiled, *inputs):
             raise AssertionError(
                 "the compiled model failed inside the inductor backend, which cannot compile C++ in this "
                 "sandbox. Use torch.compile(model, backend=\"aot_eager\").") from None
+        if isinstance(exc, torch._dynamo.exc.Unsupported):
+            raise AssertionError(
+                "the compiled model refused to run a model with a graph break "
+                f"({text[:200]}). Did you pass fullgraph=True? torch.compile must still run such a model: it "
+                "splits it into several graphs.") from None
         raise
 
 
@@ -98,3 +103,19 @@ def test_two_inputs_and_eval_mode_dropout():
     torch._dynamo.reset()
     n = count_graph_breaks(model, x, y)
     assert n == 0, f"count_graph_breaks(model, x, y) should pass both inputs to the model; a clean model has 0 breaks, got {n!r}."
+
+
+def test_compile_keeps_training_mode_and_dropout():
+    compile_model = get_function("compile_model", COMPILE_SIG)
+    torch.manual_seed(6)
+    model = nn.Sequential(nn.Linear(6, 16), nn.Dropout(0.5), nn.Linear(16, 2))   # in training mode
+    compiled = compile_model(model)
+    assert model.training and compiled.training, (
+        "compile_model switched the model out of training mode (model.eval()?); compiling must not change the "
+        "mode: training code compiles the model and keeps training it, dropout included.")
+    x = torch.randn(8, 6, generator=torch.Generator().manual_seed(2))
+    torch.manual_seed(11)
+    got = run(compiled, x)
+    torch.manual_seed(11)
+    assert_tensor_close(got, model(x), atol=1e-5, rtol=1e-5,
+                        name="compiled output in training mode (dropout drawn from the same seed as eager)")

@@ -1,0 +1,22 @@
+"""Returns the number of graphs (graph_count) instead of the number of graph breaks: one too many.
+
+Caught by: test_count_graph_breaks_of_a_clean_model_and_a_branchy_one, test_count_graph_breaks_counts_two
+"""
+import torch
+from torch import nn
+
+
+def compile_model(model: nn.Module) -> nn.Module:
+    """Compile ``model`` with TorchDynamo; the result shares the model's parameters.
+
+    "aot_eager" runs the whole capture pipeline (Dynamo graph capture, AOTAutograd's
+    ahead-of-time backward graph) but executes the graphs with ordinary PyTorch kernels,
+    so it needs no C++ compiler. The default backend, "inductor", would also generate code.
+    """
+    return torch.compile(model, backend="aot_eager")
+
+
+def count_graph_breaks(model: nn.Module, *example_inputs) -> int:
+    """How many graph breaks TorchDynamo hits when running ``model(*example_inputs)``."""
+    report = torch._dynamo.explain(model)(*example_inputs)
+    return report.graph_count
