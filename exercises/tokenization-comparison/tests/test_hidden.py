@@ -18,10 +18,18 @@ def test_wordpiece_row_matches_a_reference_training():
     # WordPiece training is not bit-for-bit repeatable (its vocabulary varies by a few entries).
     close(r["vocab_size"], tok.get_vocab_size(), 0.03, "wordpiece's vocab_size")
     close(r["num_tokens"], len(ids), 0.05, "wordpiece's num_tokens on the held-out text")
-    expected_unk = ids.count(tok.token_to_id("[UNK]")) / len(ids)
+    unknown = ids.count(tok.token_to_id("[UNK]"))
+    expected_unk = unknown / len(ids)
     assert abs(r["unk_rate"] - expected_unk) < 0.02, (
         f"wordpiece's unk_rate is {r['unk_rate']:.3f}, expected about {expected_unk:.3f} (the fraction of its "
         "tokens that are [UNK]: words holding a character it never saw, like 'Zürich', become one [UNK]).")
+    # The words that become [UNK] are those holding a character absent from the training text: their
+    # number does not depend on the vocabulary WordPiece happened to learn, so it must match exactly.
+    assert round(r["unk_rate"] * r["num_tokens"]) == unknown, (
+        f"wordpiece's unk_rate {r['unk_rate']:.4f} times its num_tokens {r['num_tokens']} gives "
+        f"{r['unk_rate'] * r['num_tokens']:.2f} unknown tokens, but encoding the held-out text gives {unknown} [UNK] "
+        "tokens ('Zürich' and 'café' hold characters never seen in training). unk_rate is the number of [UNK] ids "
+        "divided by the number of tokens.")
 
 
 def test_measuring_on_the_training_text_finds_nothing_unknown():
@@ -38,8 +46,16 @@ def test_unseen_characters_are_unknown_except_for_bytes():
     chars = set(TRAIN_TEXT)
     close(rows["char"]["unk_rate"], sum(c not in chars for c in text) / len(text), 1e-9, "char unk_rate on 'naïve café ☕ über'")
     close(rows["word"]["unk_rate"], 1.0, 0, "word unk_rate on 'naïve café ☕ über' (no word was seen in training)")
+    wordpiece = reference_wordpiece(TRAIN_TEXT)
+    ids = wordpiece.encode(text).ids
+    close(rows["wordpiece"]["unk_rate"], ids.count(wordpiece.token_to_id("[UNK]")) / len(ids), 1e-9,
+          "wordpiece unk_rate on 'naïve café ☕ über' (every word holds a character never seen in training, so each "
+          "becomes one [UNK])")
     for size in (300, 1000):
         assert rows[f"bpe-{size}"]["unk_rate"] == 0, f"bpe-{size} must spell unseen characters from bytes (unk_rate 0)."
+        close(rows[f"bpe-{size}"]["num_tokens"], len(reference_bpe(TRAIN_TEXT, size).encode(text).ids), 0,
+              f"bpe-{size}'s num_tokens on 'naïve café ☕ über' (unseen characters are spelled from byte tokens: "
+              "train with initial_alphabet=ByteLevel.alphabet() so all 256 bytes exist)")
         assert rows[f"bpe-{size}"]["num_tokens"] > len(text.split()), (
             f"bpe-{size} should need several byte tokens for the unseen characters.")
 
