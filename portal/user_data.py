@@ -95,6 +95,13 @@ def export_user(sessions: sessionmaker[Session], viewer: CurrentUser, account_id
     return f"course-data-{user.username}-{stamp:%Y%m%d}.zip", buffer.getvalue()
 
 
+def export_account(sessions: sessionmaker[Session], viewer: CurrentUser, username: str) -> tuple[str, bytes]:
+    """``export_user`` for the account named ``username`` (AdminError when there is none)."""
+    with sessions() as session:
+        account_id = user_id(session, username)
+    return export_user(sessions, viewer, account_id)
+
+
 def delete_user(sessions: sessionmaker[Session], viewer: CurrentUser, username: str) -> dict[str, int]:
     """Delete an account and everything that refers to it (admins only); returns the rows removed per
     table. Cohort figures, the gradebook and leaderboards are computed from these rows, so the person
