@@ -44,11 +44,12 @@ for module in outline.modules:
         if module.summary:
             st.caption(module.summary)
         for item in module.items:
-            tick = "✅" if item.done else ("🕒" if item.coming else "⬜")
+            tick = "✅" if item.done else ("🕒" if item.coming else ("🔒" if item.lock else "⬜"))
             if item.coming:
                 st.markdown(f"{tick} {item.title} — *coming*")
                 continue
             page = "app_pages/lesson.py" if item.kind == "lesson" else "app_pages/exercise.py"
             kind = "📖 Lesson" if item.kind == "lesson" else "🧪 Exercise"
             score = f" · {item.score:g}/{item.points} pts" if item.score is not None else ""
+            score += f" · {item.lock.short(date.today())}" if item.lock else ""  # not open yet (portal.pacing)
             st.page_link(page, label=f"{tick} {kind}: {item.title}{score}", query_params={"id": item.id})

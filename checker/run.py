@@ -25,6 +25,9 @@ EXIT_OUTPUT_LIMIT = 71  # the zygote's child: the output file hit its size limit
 MAX_ARTIFACTS = 20
 MAX_ARTIFACT_BYTES = 256 * 1024
 ARTIFACT_KINDS = ("line", "heatmap", "text")
+QUIET_WARNINGS = "ignore::pytest.PytestAssertRewriteWarning"
+"""The harness's plugins are imported before pytest can rewrite them; the warning that says so is
+about the grader, not the learner's code (harness/zygote.py passes the same filter)."""
 
 
 @dataclass
@@ -102,7 +105,8 @@ class Checker:
         # metric_gate files each metric under the test whose own code published it; the JUnit
         # report carries them as that test's properties (see checker.metrics).
         argv = [self.sandbox.python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "metric_gate",
-                "-o", "addopts=", "-o", "junit_family=xunit2", "--junitxml", report_file, "--tb=short",
+                "-W", QUIET_WARNINGS, "-o", "addopts=", "-o", "junit_family=xunit2", "--junitxml", report_file,
+                "--tb=short",
                 "--rootdir", self.sandbox.path_inside(inside["code"]), *ws.test_files]
         proc = self.sandbox.run(argv, mounts=mounts, workdir=self.sandbox.path_inside(inside["code"]),
                                 limits=spec.limits, env=env, output_file=ws.root / "output.txt")

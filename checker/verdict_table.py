@@ -8,9 +8,13 @@ the client runs on a learner's machine with the standard library alone.
 
     rows = verdict_rows(view["tests"])        # what st.dataframe draws
     print(render_text(view))                  # the same table as plain text
+    verdict_summary(view)                     # the page's line: "… 7 of 10 tests passed · 14/20 points"
+    failing_tests(view["tests"])              # the page's cards, broken rules first
+    expected_got(message)                     # ("(3, 4)", "(4, 3)") where a message says both
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -77,6 +81,56 @@ def verdict_headline(view: Mapping[str, Any], strong: str = "") -> str:
     if view.get("late_minutes"):
         headline += f" · submitted {view['late_minutes']} min late (recorded)"
     return headline
+
+
+def verdict_summary(view: Mapping[str, Any], strong: str = "**") -> str:
+    """The page's one line: ``Submit (all tests): **failed** — 7 of 10 tests passed · 14/20 points``, then
+    the broken rule and lateness as in ``verdict_headline``. Points are a *Submit*'s only."""
+    tests = view.get("tests") or []
+    passed = sum(t["outcome"] == "passed" for t in tests)
+    line = f"{mode_label(view)}: {strong}{view['status']}{strong} — {passed} of {len(tests)} tests passed"
+    if view["mode"] == "submit" and view.get("score") is not None:
+        line += f" · {view['score']:g}/{view.get('points', 0)} points"
+    if broken_rules(tests):
+        line += " · rule broken"
+    if view.get("late_minutes"):
+        line += f" · submitted {view['late_minutes']} min late (recorded)"
+    return line
+
+
+def failing_tests(tests: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The tests that did not pass (failed or error; skipped ones are not failures): broken rules first,
+    then in the order the tests reported."""
+    bad = [t for t in tests if t["outcome"] in ("failed", "error")]
+    return sorted(bad, key=lambda t: t.get("error_class") != RULE_CLASS)
+
+
+def test_kind(test: Mapping[str, Any]) -> str:
+    """``rule``, ``public`` or ``hidden``."""
+    return "rule" if test.get("error_class") == RULE_CLASS else test["visibility"]
+
+
+# What the harness's messages say when they know both sides (course_harness.assert_tensor_close and
+# the exercises' own asserts): "has shape (2, 3), expected (3, 2).", "got 0.5, expected 1.",
+# "expected 300 losses, got 12.".
+_END = r"\.?(?:\s*\(in your code, line \d+\))?\s*$"
+_EXPECTED_GOT = (
+    re.compile(r"\bhas (?P<what>shape|dtype) (?P<got>\([^)]*\)|[^\s,]+), expected (?P<expected>\([^)]*\)|[^\s,]+?)"
+               r"(?:\.\s|\.?$|\s)"),
+    re.compile(r"\bgot (?P<got>.+?), expected (?P<expected>.+?)" + _END),
+    re.compile(r"\bexpected (?P<expected>.+?),? (?:but )?got (?P<got>.+?)" + _END),
+)
+
+
+def expected_got(message: str) -> tuple[str, str] | None:
+    """(expected, got) when a failure message states both, else None."""
+    for pattern in _EXPECTED_GOT:
+        found = pattern.search(message or "")
+        if found:
+            what = found.groupdict().get("what")
+            prefix = f"{what} " if what else ""
+            return prefix + found["expected"].strip(), prefix + found["got"].strip()
+    return None
 
 
 def render_text(view: Mapping[str, Any]) -> str:

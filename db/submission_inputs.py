@@ -8,7 +8,7 @@ them the same way it reads the code::
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -36,3 +36,11 @@ def input_names(session: Session, submission_id: int) -> list[str]:
     return list(session.scalars(select(SubmissionInput.name)
                                 .where(SubmissionInput.submission_id == submission_id)
                                 .order_by(SubmissionInput.name)))
+
+
+def with_inputs(session: Session, submission_ids: Iterable[int]) -> set[int]:
+    """Which of these submissions had files handed in beside the code (playground runs on the learner's own text)."""
+    ids = list(submission_ids)
+    if not ids:
+        return set()
+    return set(session.scalars(select(SubmissionInput.submission_id).where(SubmissionInput.submission_id.in_(ids))))

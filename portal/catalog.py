@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from courseware.spec import ContentBank, Track
 from db import progress
+from portal.pacing import ItemLock, exercise_locks
 
 
 @dataclass(frozen=True)
@@ -21,6 +23,8 @@ class ItemView:
     coming: bool
     score: float | None = None
     points: int | None = None
+    lock: ItemLock | None = None
+    """Set while the exercise is not open yet for the learner's cohort (``portal.pacing``)."""
 
 
 @dataclass(frozen=True)
@@ -66,12 +70,15 @@ class TrackOutline:
         return sum(i.points or 0 for m in self.modules for i in m.items if i.kind == "exercise")
 
 
-def track_outline(sessions: sessionmaker[Session], bank: ContentBank, user_id: int, track_id: str) -> TrackOutline:
-    """The track's modules with the user's ticks; KeyError if the track does not exist."""
+def track_outline(sessions: sessionmaker[Session], bank: ContentBank, user_id: int, track_id: str,
+                  today: date | None = None) -> TrackOutline:
+    """The track's modules with the user's ticks and locks (as of ``today``, default the current date);
+    KeyError if the track does not exist."""
     track = bank.tracks[track_id]
     with sessions() as session:
         lessons_done = progress.lessons_done(session, user_id)
         exercises = progress.exercise_progress(session, user_id)
+        locks = exercise_locks(session, bank, user_id, today or date.today())
     modules = []
     for m in track.modules:
         items = []
@@ -85,17 +92,19 @@ def track_outline(sessions: sessionmaker[Session], bank: ContentBank, user_id: i
                 ep = exercises.get(item.id)
                 items.append(ItemView("exercise", item.id, spec.title if spec else item.id,
                                       bool(ep and ep.passed_at), item.coming or spec is None,
-                                      ep.best_score if ep else None, spec.points if spec else None))
+                                      ep.best_score if ep else None, spec.points if spec else None,
+                                      locks.get(item.id)))
         modules.append(ModuleView(m.id, m.title, m.week, m.summary, tuple(items)))
     return TrackOutline(track, tuple(modules))
 
 
-def all_outlines(sessions: sessionmaker[Session], bank: ContentBank, user_id: int) -> list[TrackOutline]:
+def all_outlines(sessions: sessionmaker[Session], bank: ContentBank, user_id: int,
+                 today: date | None = None) -> list[TrackOutline]:
     """Every track with the user's progress, enrolled tracks first."""
     with sessions() as session:
         enrolled = progress.enrolled_track_ids(session, user_id)
     order = sorted(bank.tracks, key=lambda t: (t not in enrolled, bank.tracks[t].title))
-    return [track_outline(sessions, bank, user_id, t) for t in order]
+    return [track_outline(sessions, bank, user_id, t, today) for t in order]
 
 
 def enroll(sessions: sessionmaker[Session], user_id: int, track_id: str) -> None:

@@ -29,6 +29,30 @@ class ModuleSchedule:
     is_open: bool
 
 
+@dataclass(frozen=True)
+class ItemLock:
+    """An exercise that is not open yet for one learner: when it opens, and which module and cohort say so."""
+
+    opens_on: date
+    module_title: str
+    cohort_name: str
+
+    def label(self, today: date | None = None) -> str:
+        """``Opens on Friday 11 December`` (the year is added when it is not ``today``'s)."""
+        return f"Opens on {opening_words(self.opens_on, today)}"
+
+    def short(self, today: date | None = None) -> str:
+        """``opens Fri 11 Dec`` for a line of an outline."""
+        year = "" if today is None or self.opens_on.year == today.year else f" {self.opens_on.year}"
+        return f"opens {self.opens_on:%a} {self.opens_on.day} {self.opens_on:%b}{year}"
+
+
+def opening_words(day: date, today: date | None = None) -> str:
+    """``Friday 11 December``; with the year when it differs from ``today``'s (or no ``today`` is given)."""
+    words = f"{day:%A} {day.day} {day:%B}"
+    return words if today is not None and day.year == today.year else f"{words} {day.year}"
+
+
 def opens_on(cohort: Cohort, module: Module) -> date:
     """The date ``module`` opens for ``cohort``."""
     if cohort.pacing == "all-open":
@@ -78,7 +102,35 @@ def schedule(session: Session, bank: ContentBank, user_id: int, today: date) -> 
 
 
 def _module_of(track: Track, exercise_id: str) -> Module | None:
-    return next((m for m in track.modules for i in m.items if i.id == exercise_id), None)
+    return next((m for m in track.modules for i in m.items if i.kind == "exercise" and i.id == exercise_id), None)
+
+
+def lock_of(cohort: Cohort | None, track: Track | None, exercise_id: str, today: date) -> ItemLock | None:
+    """The rule itself: an exercise is locked while the module that holds it in the cohort's track has
+    not opened; a learner outside any cohort, or an exercise outside the cohort's track, is open."""
+    module = _module_of(track, exercise_id) if cohort is not None and track is not None else None
+    if module is None:
+        return None
+    opening = opens_on(cohort, module)
+    return ItemLock(opening, module.title, cohort.name) if opening > today else None
+
+
+def exercise_locks(session: Session, bank: ContentBank, user_id: int, today: date) -> dict[str, ItemLock]:
+    """Every exercise not open yet for this learner (by id; lessons never lock): what track outlines
+    mark with a lock, whichever track they show."""
+    cohort = learner_cohort(session, user_id)
+    track = bank.tracks.get(cohort.track_id) if cohort else None
+    if track is None:
+        return {}
+    ids = {i.id for m in track.modules for i in m.items if i.kind == "exercise"}
+    return {i: lock for i in ids if (lock := lock_of(cohort, track, i, today)) is not None}
+
+
+def exercise_lock(session: Session, bank: ContentBank, user_id: int, exercise_id: str, today: date) -> ItemLock | None:
+    """When the exercise opens for this learner, or None if it is open: the exercise page's banner, and
+    the rule the grading service refuses by (``PacingPolicy.lock_reason``)."""
+    cohort = learner_cohort(session, user_id)
+    return lock_of(cohort, bank.tracks.get(cohort.track_id) if cohort else None, exercise_id, today)
 
 
 class PacingPolicy:
@@ -93,17 +145,17 @@ class PacingPolicy:
         module = _module_of(track, exercise_id) if track else None
         return (cohort, module) if module else None
 
+    def lock(self, session: Session, user_id: int, exercise_id: str, today: date) -> ItemLock | None:
+        """When the exercise opens for this learner, or None if it is open."""
+        return exercise_lock(session, self.bank, user_id, exercise_id, today)
+
     def lock_reason(self, session: Session, user_id: int, exercise_id: str, now: datetime) -> str | None:
         """Why the exercise is not open yet for this learner, or None if it is open."""
-        place = self._place(session, user_id, exercise_id)
-        if place is None:
+        lock = self.lock(session, user_id, exercise_id, now.date())
+        if lock is None:
             return None
-        cohort, module = place
-        opening = opens_on(cohort, module)
-        if opening > now.date():
-            return (f"{module.title} opens on {opening:%A %d %B %Y} for {cohort.name}; "
-                    "you can read the lessons until then.")
-        return None
+        return (f"{lock.module_title} opens on {lock.opens_on:%A %d %B %Y} for {lock.cohort_name}; "
+                "you can read the lessons until then.")
 
     def late_minutes(self, session: Session, user_id: int, exercise_id: str, now: datetime) -> int | None:
         """Minutes past the due date that applies to this learner, or None if on time."""

@@ -191,7 +191,10 @@ def child(job: dict, paths: dict, result_w: int, cgroups: dict) -> None:
         hidden = [f"{paths['code']}/{name}" for name in hidden_names]
         # Only the plugin keeps the token that marks its lines as genuine.
         stream = ResultStream(result_w, hide=hidden, token=job.pop("token", ""))
+        # The harness's plugins are imported before pytest could rewrite them: that warning is about
+        # the grader, not the learner's code (checker/run.py passes the same filter).
         code = pytest.main(["-q", "-p", "no:cacheprovider", "-p", "metric_gate", "-o", "addopts=", "--tb=short",
+                            "-W", "ignore::pytest.PytestAssertRewriteWarning",
                             "--rootdir", paths["code"], *job["tests"]],
                            plugins=[stream])
         sys.stdout.flush(), sys.stderr.flush()
