@@ -68,13 +68,13 @@ class SlowForward(MaskedMeanClassifier):
 
     def __init__(self):
         super().__init__()
-        self.register_buffer("big", torch.randn(256, 256) / 16)
+        self.register_buffer("big", torch.randn(512, 512) / 512 ** 0.5)
 
     def forward(self, tokens, mask):
         with torch.no_grad():
             h = self.big
             for _ in range(8):
-                h = torch.tanh(h @ self.big)          # (256, 256): about 17M multiply-adds each
+                h = torch.tanh(h @ self.big)          # (512, 512): about 134M multiply-adds each
         return super().forward(tokens, mask)
 
 
@@ -85,8 +85,8 @@ def compare(fast_loop, model, problem, steps, lr, what):
     losses, acc = fast_loop(mine, *problem, steps, lr)
     assert len(losses) == steps and len(acc) == steps, \
         f"{what}: fast_loop returned {len(losses)} losses and {len(acc)} accuracies for {steps} steps."
-    for s in range(steps):
-        assert abs(losses[s] - expected_losses[s]) <= 1e-6 and abs(acc[s] - expected_acc[s]) <= 1e-9, (
+    for s in range(steps):  # accuracies are k/N: 1e-6 allows a float32 mean, and no wrong count fits in it
+        assert abs(losses[s] - expected_losses[s]) <= 1e-6 and abs(acc[s] - expected_acc[s]) <= 1e-6, (
             f"{what}, step {s}: fast_loop gave loss {losses[s]:.7g} and accuracy {acc[s]}, slow_loop "
             f"{expected_losses[s]:.7g} and {expected_acc[s]}.")
     for (name, p), q in zip(mine.named_parameters(), ref.parameters()):
@@ -125,7 +125,9 @@ def test_zero_steps_return_empty_lists_and_inputs_are_not_modified():
 
 def test_profile_loop_follows_the_profile_when_another_region_is_hottest(monkeypatch):
     profile_loop = get_function("profile_loop", PROFILE_SIG)
-    problem = make_problem(8, 4, seed=6)          # a tiny batch, but a model with a slow forward pass
+    # A small batch, but a model with a slow forward pass: forward is hottest by total CPU time, while most of
+    # its time is spent in child ops (matmul), so ranking by self time would wrongly pick build_mask.
+    problem = make_problem(64, 48, seed=6)
     torch.manual_seed(6)
     model = SlowForward()
     tables = []
@@ -147,4 +149,5 @@ def test_profile_loop_follows_the_profile_when_another_region_is_hottest(monkeyp
     assert answer == hottest or (answer in times and times[answer] >= tolerance * times[hottest]), (
         f"for a model with a slow forward pass, profile_loop returned {answer!r}, but the profile puts {hottest!r} first "
         f"(µs per region: { {k: round(v) for k, v in times.items()} }). Return what the profile measures, "
-        "not a fixed name.")
+        "not a fixed name, and rank the regions by cpu_time_total (which includes the ops inside a region), "
+        "not by self time.")
