@@ -12,6 +12,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.optim.optimizer import register_optimizer_step_pre_hook
 
 from course_harness import artifacts, corpus_path, get_function
 
@@ -150,16 +151,159 @@ def sample_text(model, itos, stoi, block_size, length, device, seed=42):
     return "".join(itos[i] for i in idx[0, 1:].tolist())
 
 
-def test_train_returns_val_loss_losses_and_steps():
+class TrainingWatch:
+    """Watches train from the outside (display and checks only; it never raises into the loop).
+
+    A forward pre-hook keeps the (x, y) of the first training passes; parameter hooks add up the
+    gradients of the backward passes since the last optimizer step, and a global optimizer hook
+    compares them, at every step, with the gradients the step applies (gradient clipping scales
+    them all by one factor, which is allowed; gradients left over from earlier steps are not).
+    """
+
+    def __init__(self, model, keep=5):
+        self.keep, self.batches, self.steps, self.stale = keep, [], 0, 0.0
+        self.params = [p for p in model.parameters() if p.requires_grad]
+        self.fresh = [None] * len(self.params)
+        self.handles = [model.register_forward_pre_hook(self._forward, with_kwargs=True)]
+        self.handles += [p.register_hook(self._backward(i)) for i, p in enumerate(self.params)]
+        self.handles.append(register_optimizer_step_pre_hook(self._step))
+
+    def _forward(self, module, args, kwargs):
+        if len(self.batches) >= self.keep or not torch.is_grad_enabled() or not module.training:
+            return
+        idx = args[0] if args else kwargs.get("idx")
+        targets = args[1] if len(args) > 1 else kwargs.get("targets")
+        if isinstance(idx, torch.Tensor):
+            self.batches.append((idx.detach().cpu().clone(),
+                                 targets.detach().cpu().clone() if isinstance(targets, torch.Tensor) else None))
+
+    def _backward(self, i):
+        def hook(grad):
+            g = grad.detach().float()
+            self.fresh[i] = g.clone() if self.fresh[i] is None else self.fresh[i] + g
+        return hook
+
+    def _step(self, optimizer, args, kwargs):
+        try:
+            pairs = [(p.grad.detach().float().flatten(), f.flatten())
+                     for p, f in zip(self.params, self.fresh) if p.grad is not None and f is not None]
+            if pairs:
+                applied, fresh = torch.cat([a for a, _ in pairs]), torch.cat([f for _, f in pairs])
+                scale = (applied @ fresh) / (fresh @ fresh).clamp_min(1e-30)
+                left_over = ((applied - scale * fresh).norm() / applied.norm().clamp_min(1e-30)).item()
+                self.stale, self.steps = max(self.stale, left_over), self.steps + 1
+        except Exception:
+            pass
+        finally:
+            self.fresh = [None] * len(self.params)
+
+    def close(self):
+        for handle in self.handles:
+            handle.remove()
+
+
+def model_problems(vocab_size):
+    """Quick checks of the (untrained) model: it is causal, and its loss uses the targets as given."""
+    model = build_model(vocab_size, block_size=16, n_layer=2, n_head=2, n_embd=32, dropout=0.0, bias=True).eval()
+    g = torch.Generator().manual_seed(3)
+    idx = torch.randint(0, vocab_size, (2, 16), generator=g)
+    changed = idx.clone()
+    changed[:, 8:] = (idx[:, 8:] + torch.randint(1, vocab_size, (2, 8), generator=g)) % vocab_size
+    targets = torch.randint(0, vocab_size, (2, 16), generator=g)
+    problems = []
+    with torch.no_grad():
+        before, _ = model(idx)
+        after, _ = model(changed)
+        logits, loss = model(idx, targets)
+    if not isinstance(before, torch.Tensor) or tuple(before.shape) != (2, 16, vocab_size):
+        return [f"model(x) should return logits of shape (B, T, vocab_size) = (2, 16, {vocab_size}), got "
+                f"{getattr(before, 'shape', type(before).__name__)}."]
+    gap = (before[:, :8].float() - after[:, :8].float()).abs().max().item()
+    if gap > 1e-4:
+        problems.append(f"the model is not causal: changing the characters from position 8 on changed the logits "
+                        f"before it by up to {gap:.3g}. A model that sees the next character gets a very low loss "
+                        "without learning anything; mask the attention so position t only sees positions 0..t.")
+    expected = F.cross_entropy(logits.float().reshape(-1, vocab_size), targets.reshape(-1)).item()
+    got = loss.item() if isinstance(loss, torch.Tensor) and loss.numel() == 1 else None
+    if got is None or abs(got - expected) > 1e-4:
+        problems.append(f"model(x, y) returned the loss {got if got is None else round(got, 4)}, but the "
+                        f"cross-entropy of its logits against y at the same positions is {expected:.4f}: the batches "
+                        "already hold the next characters (y shifted by one character), so the model must not shift "
+                        "them again.")
+    return problems
+
+
+def batch_problems(run):
+    """Quick checks of the first training batches: (B, T) windows of train_data and their next characters."""
+    batches, data, B, T = run["watch"].batches, run["train_data"], run["batch_size"], run["block_size"]
+    if not batches:
+        return ["no forward pass with gradients enabled was seen during train: train the model you are given, "
+                "calling `logits, loss = model(x, y)` on each batch."]
+    all_windows = data.unfold(0, T + 1, 1)  # (N - T, T + 1): every window and the character after it
+    for x, y in batches:
+        if y is None:
+            return ["your training step calls the model without targets; call `logits, loss = model(x, y)` so the "
+                    "model computes the loss."]
+        if tuple(x.shape) != (B, T) or tuple(y.shape) != (B, T):
+            return [f"with batch_size={B} and block_size={T} the training batches should be ({B}, {T}); got x "
+                    f"{tuple(x.shape)} and y {tuple(y.shape)}."]
+        if not torch.equal(y[:, :-1], x[:, 1:]):
+            return ["the targets are not the inputs shifted by one character: for a window starting at i use "
+                    "x = data[i : i+T] and y = data[i+1 : i+1+T], so y[t] is the character that follows x[t]."]
+        rows = torch.cat([x, y[:, -1:]], dim=1)  # (B, T + 1)
+        if not bool((all_windows[None] == rows[:, None]).all(dim=-1).any(dim=-1).all()):
+            return ["a training window is not a contiguous piece of train_data: draw x = train_data[i : i+T] "
+                    "(never from val_data)."]
+    if len({tuple(row.tolist()) for row in batches[0][0]}) == 1:
+        return ["every window of the first batch is the same: draw a random start for each row "
+                "(torch.randint(len(data) - T, (batch_size,)))."]
+    if len({tuple(x[0].tolist()) for x, _ in batches}) == 1:
+        return [f"the first {len(batches)} batches are identical: draw fresh random windows at every step."]
+    return []
+
+
+def gradient_problems(run):
+    """Quick check that each optimizer step applies only the gradients of its own backward pass(es)."""
+    watch = run["watch"]
+    if watch.steps and watch.stale > 0.1:
+        return [f"an optimizer step applied gradients left over from earlier steps (up to {watch.stale:.0%} of the "
+                "gradient did not come from the backward pass since the previous step): call "
+                "optimizer.zero_grad(set_to_none=True) once per step, before loss.backward()."]
+    return []
+
+
+@pytest.fixture(scope="module")
+def quick_run():
+    """train on a short repeated verse for 3 s, watched from the outside."""
     text = VERSE * 60
     chars = sorted(set(text))
     data = torch.tensor([chars.index(c) for c in text], dtype=torch.long)
     n = int(0.9 * len(data))
+    # Pay PyTorch's one-time start-up costs (the first optimizer imports for seconds) outside the 3-second budget.
+    warm = nn.Linear(2, 2)
+    warm_opt = torch.optim.AdamW(warm.parameters())
+    warm(torch.zeros(1, 2)).sum().backward()
+    warm_opt.step()
+    torch.manual_seed(0)
     model = build_model(len(chars), block_size=16, n_layer=1, n_head=2, n_embd=32, dropout=0.0, bias=True)
     train = get_function("train", TRAIN_SIGNATURE)
+    watch = TrainingWatch(model)
     start = time.perf_counter()
-    result = train(model, data[:n], data[n:], budget_s=3.0, device="cpu", batch_size=16, lr=3e-3)
-    took = time.perf_counter() - start
+    try:
+        result = train(model, data[:n], data[n:], budget_s=3.0, device="cpu", batch_size=16, lr=3e-3)
+    finally:
+        watch.close()
+    return dict(result=result, took=time.perf_counter() - start, model=model, train_data=data[:n],
+                val_data=data[n:], watch=watch, batch_size=16, block_size=16, vocab_size=len(chars))
+
+
+def test_the_model_is_causal_and_its_loss_uses_the_targets_as_given():
+    problems = model_problems(65)
+    assert not problems, " ".join(problems)
+
+
+def test_train_returns_val_loss_losses_and_steps(quick_run):
+    result, took, model = quick_run["result"], quick_run["took"], quick_run["model"]
     check_report(result)
     assert took < 3.0 + 8.0, (f"train(budget_s=3.0) ran for {took:.1f} s: stop the loop when time.perf_counter() "
                               "has passed budget_s (count your evaluations too).")
@@ -168,18 +312,34 @@ def test_train_returns_val_loss_losses_and_steps():
     first, last = sum(losses[:5]) / 5, sum(losses[-5:]) / 5
     assert last < first - 0.5, (f"the training loss did not go down on a short repeated verse (first steps "
                                 f"{first:.2f}, last steps {last:.2f}): check zero_grad, backward and optimizer.step.")
-    ours = measure_val_loss(model, data[n:], 16, 16, 10, "cpu")
+    ours = measure_val_loss(model, quick_run["val_data"], 16, 16, 10, "cpu")
     assert abs(result["val_loss"] - ours) < 0.3, (
         f"your train reports val_loss = {result['val_loss']:.3f}, but the test measures {ours:.3f} on the "
         "validation data: average model(x, y) losses over random validation windows, in eval mode.")
 
 
-def test_gpt_reaches_the_target_validation_loss_on_tiny_shakespeare():
+def test_training_batches_are_random_windows_and_their_next_characters(quick_run):
+    problems = batch_problems(quick_run)
+    assert not problems, " ".join(problems)
+
+
+def test_each_step_applies_only_its_own_gradients(quick_run):
+    problems = gradient_problems(quick_run)
+    assert not problems, " ".join(problems)
+
+
+def test_gpt_reaches_the_target_validation_loss_on_tiny_shakespeare(quick_run):
     corpus = corpus_path()
     if corpus is None:
         pytest.fail(NO_CORPUS)
     device = "cuda" if torch.cuda.is_available() else "cpu"
     profile = GPU if device == "cuda" else CPU
+    # The quick checks take seconds; training takes minutes. Do not train a model that cannot pass.
+    problems = model_problems(65) + batch_problems(quick_run) + gradient_problems(quick_run)
+    if problems:
+        raise AssertionError(f"The {profile.budget_s:g}-second training on tiny Shakespeare was not run, because a "
+                             "quick check of your model and loop already failed (see the other tests): "
+                             + " ".join(problems))
     text = corpus.read_text(encoding="utf-8")
     chars = sorted(set(text))
     stoi = {c: i for i, c in enumerate(chars)}
