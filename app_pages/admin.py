@@ -1,4 +1,5 @@
-"""Admin: accounts (add, import CSV, reset password, activate, role) and cohorts (create, move learners).
+"""Admin: accounts (add, import CSV, reset password, activate, role), cohorts (create, move learners)
+and regrades (re-run learners' latest Submits of an exercise after its tests changed).
 
 Each action calls one ``portal.admin`` function. A success is kept in the session and the page
 reruns, so the tables show the change and a new password is shown exactly once.
@@ -12,6 +13,7 @@ from db.models import PACINGS, USER_ROLES
 from db.users import UserError
 from portal import admin
 from portal.access import AccessDenied
+from portal.regrade import regrade
 from ui.session import get_context, require_user
 
 FLASH_KEY = "admin_flash"
@@ -55,7 +57,7 @@ users = admin.list_users(ctx.sessions, user)
 cohorts = admin.list_cohorts(ctx.sessions, user)
 usernames = [u.username for u in users]
 cohort_names = [c.name for c in cohorts]
-users_tab, cohorts_tab = st.tabs(["Users", "Cohorts"])
+users_tab, cohorts_tab, regrade_tab = st.tabs(["Users", "Cohorts", "Regrade"])
 
 with users_tab:
     st.dataframe([{"username": u.username, "name": u.name, "role": u.role, "active": u.active,
@@ -126,3 +128,19 @@ with cohorts_tab:
     if st.button("Move", key="admin_move", disabled=mover is None):
         act(lambda: admin.move_learner(ctx.sessions, user, mover, None if target == NO_COHORT else target),
             lambda _: f"{mover!r} moved to {target}.")
+
+with regrade_tab:
+    st.subheader("Regrade an exercise")
+    st.caption("After an exercise's tests change, re-run every learner's latest Submit against the current "
+               "tests. The old verdicts stay in each learner's history (marked superseded); best scores, "
+               "first passes and leaderboards follow the new ones. A regrade is not an attempt.")
+    exercise_titles = {e: s.title for e, s in sorted(ctx.bank.exercises.items())}
+    regrade_exercise = st.selectbox("Exercise", list(exercise_titles), key="admin_regrade_exercise",
+                                    format_func=lambda e: f"{exercise_titles[e]} ({e})")
+    regrade_cohort = st.selectbox("Learners", ["(all learners)", *cohort_names], key="admin_regrade_cohort")
+    regrade_force = st.checkbox("Also those already graded against the current tests", key="admin_regrade_force")
+    if st.button("Regrade", key="admin_regrade", disabled=regrade_exercise is None):
+        act(lambda: regrade(ctx.sessions, ctx.bank, ctx.grading, user, regrade_exercise,
+                            cohort=None if regrade_cohort == "(all learners)" else regrade_cohort,
+                            force=regrade_force),
+            lambda report: report.message)

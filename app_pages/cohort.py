@@ -11,6 +11,7 @@ from portal.dashboard import cohort_dashboard
 from portal.drilldown import attempts, diff, hint_uses
 from portal.gradebook import gradebook_csv
 from portal.leaderboard import cohort_leaderboard, leaderboard_exercises
+from portal.regrade import STALE_LABEL
 from ui.leaderboard import render_leaderboard
 from ui.session import get_context, require_user
 
@@ -40,16 +41,23 @@ points = {e: ctx.bank.exercises[e].points for e, _ in data.exercises}
 # Coloured by the share of the exercise's points, so a 10/10 looks as done as a 20/20.
 cells = [{"learner": l.username, "exercise": titles[e], "exercise_id": e,
           "best": data.best.get((l.id, e), 0), "percent": round(100 * data.best.get((l.id, e), 0) / points[e]),
-          "attempts": data.attempts.get((l.id, e), 0)}
+          "attempts": data.attempts.get((l.id, e), 0),
+          "tests": "older version" if (l.id, e) in data.stale else "current"}
          for l in data.learners for e, _ in data.exercises]
 pick = alt.selection_point(fields=["learner", "exercise_id"], name="cell")
 heatmap = alt.Chart(alt.Data(values=cells)).mark_rect().encode(
     x=alt.X("exercise:N", sort=[t for _, t in data.exercises], title=None),
     y=alt.Y("learner:N", title=None),
     color=alt.Color("percent:Q", scale=alt.Scale(scheme="greens", domain=[0, 100]), title="% of points"),
-    tooltip=["learner:N", "exercise:N", "best:Q", "attempts:Q"],
+    tooltip=["learner:N", "exercise:N", "best:Q", "attempts:Q", "tests:N"],
+    # Best scores graded against an older version of the tests are outlined (portal/regrade.py).
+    stroke=alt.condition(alt.datum.tests == "older version", alt.value("#e65100"), alt.value(None)),
+    strokeWidth=alt.condition(alt.datum.tests == "older version", alt.value(3), alt.value(0)),
 ).add_params(pick).properties(height=max(200, 18 * len(data.learners)))
 event = st.altair_chart(heatmap, on_select="rerun", key="heatmap", width="stretch")
+if data.stale:
+    st.caption(f"Outlined in orange: {len(data.stale)} best score(s) {STALE_LABEL}. "
+               "An admin can regrade the exercise (Admin → Regrade).")
 chosen = (event.get("selection", {}).get("cell") or [None])[0] if isinstance(event, dict) else None
 if chosen:
     by_name = {l.username: l.id for l in data.learners}
@@ -120,10 +128,10 @@ if learner_ids:
         st.session_state["drill_exercise"] = ""
     exercise_id = st.selectbox("Exercise", options, format_func=lambda e: titles.get(e, "all exercises"),
                                key="drill_exercise")
-    history = attempts(ctx.sessions, user, learner_id, exercise_id or None)
+    history = attempts(ctx.sessions, user, learner_id, exercise_id or None, bank=ctx.bank)
     st.dataframe([{"id": a.id, "exercise": a.exercise_id, "mode": a.mode, "status": a.status, "score": a.score,
                    "when (UTC)": a.created_at.strftime("%Y-%m-%d %H:%M"), "minutes late": a.late_minutes,
-                   "why": a.error_class} for a in history], hide_index=True, key="drill_attempts")
+                   "why": a.error_class, "note": a.note} for a in history], hide_index=True, key="drill_attempts")
     if history:
         by_id = {a.id: a for a in history}
         shown = st.selectbox("Show the code of attempt", list(by_id), key="drill_code")

@@ -7,6 +7,7 @@ from portal.exercise import (attempts, earned_solution, hints_revealed, load_cod
                              save_code)
 from portal.leaderboard import cohort_leaderboard, member_cohorts
 from portal.navigation import referenced_items, render_references
+from portal.regrade import STALE_LABEL, current_version, regrade_notice, stale_standings
 from ui.corpus import corpus_panel
 from ui.leaderboard import render_leaderboard
 from ui.navigation import neighbour_links, place_caption, track_of
@@ -77,6 +78,14 @@ with editor_col:
         if started is not None:
             st.session_state[SUB_KEY] = started
 
+    # After an admin's regrade: say what changed and show the new verdict (portal/regrade.py).
+    notice = regrade_notice(ctx.sessions, ctx.bank, user.id, spec.id)
+    if notice is not None:
+        (st.warning if notice.changed else st.info)(notice.message, icon="🔁")
+        st.session_state.setdefault(SUB_KEY, notice.submission_id)
+    if (user.id, spec.id) in stale_standings(ctx.sessions, ctx.bank, [user.id], [spec.id]):
+        st.warning(f"Your best score was {STALE_LABEL}: the tests have changed since. "
+                   "Submit again to be graded against the current ones.", icon="🕰️")
     submission_id = st.session_state.get(SUB_KEY)
 
     @st.fragment(run_every=0.4)
@@ -97,7 +106,7 @@ with editor_col:
         elif view is not None:
             poll_verdict()
 
-    history = attempts(ctx.sessions, user.id, spec.id)
+    history = attempts(ctx.sessions, user.id, spec.id, current_version=current_version(spec))
     if history:
         with st.expander(f"Your attempts ({len(history)})"):
             st.dataframe([vars(a) for a in history], hide_index=True, width="stretch")

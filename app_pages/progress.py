@@ -7,6 +7,7 @@ import streamlit as st
 
 from portal.catalog import all_outlines
 from portal.learner_progress import my_progress
+from portal.regrade import STALE_LABEL, stale_exercises
 from ui.cli_access import cli_access_section
 from ui.session import get_context, require_user
 
@@ -22,6 +23,10 @@ if mine.due:
     for item in mine.due:
         text = f"**{item.title}** — due {item.due_at:%a %d %b %Y, %H:%M} UTC"
         (st.error if item.overdue else st.info)(text + (" (overdue: late work is still accepted)" if item.overdue else ""))
+stale = stale_exercises(ctx.sessions, ctx.bank, user.id)
+if stale:
+    st.warning(f"Your best score on {', '.join(f'**{title}**' for _, title in stale)} was {STALE_LABEL}: "
+               "the tests have changed since. Submit again to be graded against the current ones.", icon="🕰️")
 if mine.schedule:
     st.subheader("Schedule")
     st.dataframe([{"module": s.module.title, "opens": s.opens_on.isoformat(),

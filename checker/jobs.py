@@ -13,6 +13,7 @@ from checker.result import CheckResult
 from checker.classify import RULE, error_class, submission_error_class
 from checker.engines import GradingEngine
 from checker.live import LiveBoard
+from courseware.content_version import content_version
 from courseware.spec import ContentBank
 from db import submissions
 from db.submission_inputs import load_inputs
@@ -47,6 +48,7 @@ def grade_submission(ctx: JobContext, submission_id: int) -> str | None:
         exercise_id, code, mode = sub.exercise_id, sub.code, sub.mode
         inputs = load_inputs(session, submission_id) or None  # the learner's own text: a playground run
     spec = ctx.bank.exercises.get(exercise_id)
+    version = _version(spec) if spec is not None and inputs is None else None
     if spec is None:
         result = CheckResult.from_error(f"Exercise {exercise_id!r} no longer exists in the course.")
     elif inputs is not None and spec.playground is None:
@@ -76,7 +78,17 @@ def grade_submission(ctx: JobContext, submission_id: int) -> str | None:
             metrics=[m.as_row() for m in result.metrics], error_reason=result.error_reason,
             output=result.output, points_possible=points,
             error_class=submission_error_class(result.status, result.error_reason, failing),
+            content_version=version,
         )
     if ctx.live is not None:
         ctx.live.clear(submission_id)  # the stored verdict carries the final charts
     return result.status
+
+
+def _version(spec) -> str | None:
+    """The content version the job grades against, read just before the tests are copied."""
+    try:
+        return content_version(spec)
+    except OSError:  # a file vanished mid-update: grade on, the verdict just carries no version
+        log.warning("could not compute the content version of %s", spec.id, exc_info=True)
+        return None

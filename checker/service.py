@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from sqlalchemy import delete
 from sqlalchemy.orm import Session, sessionmaker
 
 from checker.inputs import InputError, inspect_inputs
@@ -141,6 +142,40 @@ class GradingService:
                                          artifacts=[], error_reason=reason, points_possible=0.0)
             return SubmitReceipt(submission_id, "error", reason)
         return SubmitReceipt(submission_id, "queued")
+
+    def regrade(self, submission_id: int) -> int:
+        """Grade a learner's stored *Submit* again, as it was handed in; returns the new submission's id.
+
+        For an admin's regrade after the tests changed (``portal.regrade``): the code goes through
+        the same queue and workers as a Submit, but no pacing rule can refuse it and it is no
+        attempt of the learner's. Its lateness is the original's. When stored, its verdict
+        supersedes the one it replaces (``db.submissions.store_result``). ``submission_id`` may be
+        the learner's Submit or an earlier regrade of it. SubmitError when it is not a Submit or
+        the queue cannot take it (then nothing is left behind).
+        """
+        with self.sessions() as session:
+            original = session.get(Submission, submission_id)
+            if original is None or original.mode != "submit":
+                raise SubmitError(f"Submission {submission_id} is not a Submit, so there is nothing to regrade.")
+            if original.exercise_id not in self.bank.exercises:
+                raise SubmitError(f"There is no exercise {original.exercise_id!r}.")
+            queue = self.queue_for(original.exercise_id)
+            sub = submissions.create_submission(
+                session, user_id=original.user_id, exercise_id=original.exercise_id, mode="submit",
+                code=original.code, late_minutes=original.late_minutes, queue=queue,
+                regrade_of=original.regrade_of or original.id)
+            session.commit()
+            new_id = sub.id
+        try:
+            self.backend.enqueue(new_id, queue)
+        except Exception:
+            log.exception("could not queue regrade %s", new_id)
+            with self.sessions() as session:  # an unqueued regrade must not wait forever as "queued"
+                session.execute(delete(Submission).where(Submission.id == new_id))
+                session.commit()
+            raise SubmitError("The grading queue is unreachable right now, so nothing was regraded. "
+                              "Try again in a minute.") from None
+        return new_id
 
     def _check_inputs(self, exercise_id: str, mode: str, inputs: Mapping[str, str | bytes]) -> dict[str, str]:
         """The learner's own files, checked; SubmitError says what is wrong with them."""

@@ -199,10 +199,13 @@ class Submission(Base):
         _one_of("status", STATUSES),
         # Serves "this learner's attempts at this exercise" and, as its leftmost
         # prefix, "all of this learner's submissions"; a user_id index would be redundant.
-        # mode, status and error_class make it covering for a lead's per-exercise counts
-        # over a cohort (portal.dashboard): no table row is read (migration 0003).
-        Index(None, "user_id", "exercise_id", "mode", "status", "error_class"),
+        # mode, status, error_class and superseded_by make it covering for a lead's per-exercise
+        # counts over a cohort (portal.dashboard) and the gradebook's first passes: no table row
+        # is read (migrations 0003, 0005). Named by hand: the generated name is over PostgreSQL's 63.
+        Index("ix_submissions_user_exercise_mode_status_class_superseded",
+              "user_id", "exercise_id", "mode", "status", "error_class", "superseded_by"),
         Index(None, "status"),
+        Index(None, "regrade_of"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -230,6 +233,18 @@ class Submission(Base):
     """Which queue it was sent to (``cpu`` or ``gpu``); None for input refused before queueing."""
     worker: Mapped[str | None] = mapped_column(String(128))
     """The worker that graded it (host and slot), for the health page and for tracing faults."""
+    content_version: Mapped[str | None] = mapped_column(String(16))
+    """The version of the exercise's tests, support files, limits, points and rules it was graded
+    against (``courseware.content_version``); None when never graded, or graded before migration 0005."""
+    # regrade_of and superseded_by hold submission ids but are not declared foreign keys: SQLite can
+    # add a REFERENCES column only unnamed (so no later migration could find it) or by copying the
+    # table, and dropping the old copy would cascade-delete every test result. Both ends of a link
+    # are the same learner's, and submissions go only with their learner, so none is left dangling.
+    regrade_of: Mapped[int | None]
+    """For a regrade (``portal.regrade``): the learner's own *Submit* whose code this grades again."""
+    superseded_by: Mapped[int | None]
+    """The regrade that replaced this verdict; a superseded verdict stays in the history but no
+    longer counts toward best score, first pass or leaderboards."""
 
     tests: Mapped[list[TestResult]] = relationship(
         order_by="TestResult.id", cascade="all, delete-orphan", passive_deletes=True)
@@ -287,8 +302,11 @@ class ExerciseProgress(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     best_score: Mapped[float] = mapped_column(Float, default=0.0, server_default=text("0"))
     passed_at: Mapped[datetime | None]
-    """When every test first passed; never moves once set."""
+    """When every test first passed; moves only when a regrade replaces verdicts."""
     last_submission_at: Mapped[datetime | None]
+    best_content_version: Mapped[str | None] = mapped_column(String(16))
+    """The content version the best score was graded against (None: unknown, before migration 0005);
+    pages mark the score as graded against older tests when it differs from the current one."""
 
 
 class HintUse(Base):

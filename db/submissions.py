@@ -9,7 +9,11 @@ own, so call them with a session that holds no unrelated pending work::
     ...                                        # in a worker:
     if claim_submission(session, sub.id):      # None: another worker has it
         store_result(session, sub.id, status="passed", score=10.0, tests=[...],
-                     artifacts=[...], points_possible=10.0)
+                     artifacts=[...], points_possible=10.0, content_version="3f9a0c41d2be")
+
+A regrade (``regrade_of`` set) is stored the same way, but instead of counting an attempt it
+supersedes the verdict it replaces and recomputes the learner's best score and first pass
+from the verdicts that still stand (``portal.regrade`` queues them).
 """
 from __future__ import annotations
 
@@ -17,8 +21,8 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import case, func, or_, select, update
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from db.models import (
     FINAL_STATUSES, MODES, STATUSES, Artifact, ExerciseProgress, Submission, SubmissionMetric, TestResult,
@@ -31,11 +35,13 @@ UNFINISHED = ("queued", "running")
 
 def create_submission(session: Session, *, user_id: int, exercise_id: str, mode: str, code: str,
                       status: str = "queued", error_reason: str | None = None,
-                      late_minutes: int | None = None, queue: str | None = None) -> Submission:
+                      late_minutes: int | None = None, queue: str | None = None,
+                      regrade_of: int | None = None) -> Submission:
     """Record a new submission and flush it (the caller commits, then enqueues its id).
 
     A final ``status`` records a submission refused before grading (e.g. code too
-    large): it is finished on arrival and never reaches a worker.
+    large): it is finished on arrival and never reaches a worker. ``regrade_of`` makes it a
+    regrade of that learner *Submit* (not an attempt of the learner's).
     """
     if mode not in MODES:
         raise ValueError(f"mode {mode!r} is not one of {MODES}")
@@ -43,7 +49,7 @@ def create_submission(session: Session, *, user_id: int, exercise_id: str, mode:
         raise ValueError(f"status {status!r} is not one of {STATUSES}")
     submission = Submission(user_id=user_id, exercise_id=exercise_id, mode=mode, code=code,
                             status=status, error_reason=error_reason, late_minutes=late_minutes,
-                            queue=queue)
+                            queue=queue, regrade_of=regrade_of)
     if status in FINAL_STATUSES:
         submission.started_at = submission.finished_at = utcnow()
     session.add(submission)
@@ -73,7 +79,7 @@ def store_result(session: Session, submission_id: int, *, status: str, score: fl
                  tests: Sequence[Mapping[str, Any]], artifacts: Sequence[Mapping[str, Any]],
                  error_reason: str | None = None, output: str | None = None,
                  points_possible: float, error_class: str | None = None,
-                 metrics: Sequence[Mapping[str, Any]] = ()) -> bool:
+                 metrics: Sequence[Mapping[str, Any]] = (), content_version: str | None = None) -> bool:
     """Write a grading result in one transaction and commit; False if already final.
 
     Writes the verdict, one row per test and per artifact, and for a *Submit* the
@@ -82,6 +88,7 @@ def store_result(session: Session, submission_id: int, *, status: str, score: fl
     carry name, visibility, outcome, message, duration_s; ``artifacts`` dicts carry
     name, kind, payload (JSON text); ``metrics`` dicts carry name and value (a later
     dict of the same name replaces an earlier one). ``score`` must lie in [0, points_possible].
+    ``content_version`` is the version of the exercise content it was graded against.
     """
     if status not in FINAL_STATUSES:
         raise ValueError(f"status {status!r} is not final: use one of {FINAL_STATUSES}")
@@ -97,16 +104,19 @@ def store_result(session: Session, submission_id: int, *, status: str, score: fl
             .where(Submission.id == submission_id, Submission.status.in_(UNFINISHED))
             .values(status=status, score=score, error_reason=error_reason, output=output, error_class=error_class,
                     tests_passed=sum(t["outcome"] == "passed" for t in tests),
-                    tests_total=len(tests), finished_at=now,
+                    tests_total=len(tests), finished_at=now, content_version=content_version,
                     started_at=func.coalesce(Submission.started_at, now))
-            .returning(Submission.user_id, Submission.exercise_id, Submission.mode)
+            .returning(Submission.user_id, Submission.exercise_id, Submission.mode, Submission.regrade_of)
         ).one_or_none()
         if row is None:
             session.rollback()
             return False
-        if row.mode == "submit":
+        if row.mode == "submit" and row.regrade_of is not None:
+            _supersede(session, row.regrade_of)
+            recompute_progress(session, row.user_id, row.exercise_id)
+        elif row.mode == "submit":
             _record_attempt(session, row.user_id, row.exercise_id, score=score,
-                            passed=status == "passed", now=now)
+                            passed=status == "passed", now=now, content_version=content_version)
         if tests:
             session.execute(TestResult.__table__.insert(), [
                 {"submission_id": submission_id, "name": _fit(TestResult.name, t["name"]),
@@ -142,12 +152,12 @@ def _fit(column: Any, value: str | None) -> str | None:
 
 
 def _record_attempt(session: Session, user_id: int, exercise_id: str, *, score: float,
-                    passed: bool, now: datetime) -> None:
+                    passed: bool, now: datetime, content_version: str | None = None) -> None:
     """Upsert exercise_progress: one more attempt, best score kept, first pass remembered."""
     table = ExerciseProgress.__table__
     stmt = insert_for(session, ExerciseProgress).values(
         user_id=user_id, exercise_id=exercise_id, attempts=1, best_score=score,
-        passed_at=now if passed else None, last_submission_at=now)
+        passed_at=now if passed else None, last_submission_at=now, best_content_version=content_version)
     new = stmt.excluded
     session.execute(stmt.on_conflict_do_update(
         index_elements=["user_id", "exercise_id"],
@@ -156,10 +166,56 @@ def _record_attempt(session: Session, user_id: int, exercise_id: str, *, score: 
             # CASE, not max()/greatest(): the one spelling both databases share.
             "best_score": case((new.best_score > table.c.best_score, new.best_score),
                                else_=table.c.best_score),
+            # A tie moves to the newer verdict: equalling an old best against current tests
+            # means the best is no longer only known against older ones.
+            "best_content_version": case((new.best_score >= table.c.best_score, new.best_content_version),
+                                         else_=table.c.best_content_version),
             "passed_at": func.coalesce(table.c.passed_at, new.passed_at),
             "last_submission_at": new.last_submission_at,
         },
     ))
+
+
+def _supersede(session: Session, original_id: int) -> None:
+    """Of the verdicts of one learner *Submit* (its own and its regrades'), let the newest stand.
+
+    Every other final one that still stands gets ``superseded_by`` = the newest; one already
+    superseded keeps its link (the history reads as a chain). Results arriving out of order
+    (two regrades queued at once) still leave the newest standing.
+    """
+    final = session.scalars(
+        select(Submission.id).where(or_(Submission.id == original_id, Submission.regrade_of == original_id),
+                                    Submission.status.in_(FINAL_STATUSES))).all()
+    newest = max(final)
+    session.execute(update(Submission)
+                    .where(Submission.id.in_([i for i in final if i != newest]), Submission.superseded_by.is_(None))
+                    .values(superseded_by=newest))
+
+
+def recompute_progress(session: Session, user_id: int, exercise_id: str) -> None:
+    """Set best score, its content version and first pass from the *Submit* verdicts that stand.
+
+    For after a regrade: attempts and the last submission time are the learner's and stay.
+    A regrade that passes counts as passed when the learner handed that code in (the first
+    verdict of its original), not when it was graded again.
+    """
+    original = aliased(Submission)
+    rows = session.execute(
+        select(Submission.id, Submission.score, Submission.status, Submission.content_version,
+               func.coalesce(original.finished_at, Submission.finished_at).label("handed_in"))
+        .outerjoin(original, original.id == Submission.regrade_of)
+        .where(Submission.user_id == user_id, Submission.exercise_id == exercise_id,
+               Submission.mode == "submit", Submission.status.in_(FINAL_STATUSES),
+               Submission.superseded_by.is_(None))).all()
+    # Submissions refused before grading never counted; the same rule as _record_attempt.
+    graded = [r for r in rows if r.score is not None]
+    best = max(graded, key=lambda r: (r.score, r.id), default=None)
+    passes = [r.handed_in for r in graded if r.status == "passed" and r.handed_in is not None]
+    session.execute(update(ExerciseProgress)
+                    .where(ExerciseProgress.user_id == user_id, ExerciseProgress.exercise_id == exercise_id)
+                    .values(best_score=best.score if best else 0.0,
+                            best_content_version=best.content_version if best else None,
+                            passed_at=min(passes) if passes else None))
 
 
 def fail_stale(session: Session, reason: str) -> list[int]:

@@ -10,6 +10,7 @@
         [--pacing weekly|all-open] [--lead grace ...]
     python -m portal cohorts move ada "Spring 2026"
     python -m portal cohorts list
+    python -m portal regrade stable-softmax [--cohort "Spring 2026"] [--force]   # after its tests changed
 
 It acts as a built-in admin (whoever can run it can read the database file anyway). Errors are
 one line on stderr and exit status 1.
@@ -127,6 +128,32 @@ def _cohorts_list(sessions: Sessions, args: argparse.Namespace) -> int:
     return 0
 
 
+def _regrade(sessions: Sessions, args: argparse.Namespace) -> int:
+    from checker.service import GradingService
+    from portal import regrade
+    from portal.context import make_backend
+
+    settings = get_settings()
+    bank = load_bank(settings.content_dir)
+    checker, backend = make_backend(settings, bank, sessions)
+    try:
+        report = regrade.regrade(sessions, bank, GradingService(sessions, bank, backend, settings.max_code_bytes),
+                                 CLI_ADMIN, args.exercise, cohort=args.cohort, force=args.force)
+        print(report.message)
+        if report.queued and settings.checker_backend == "local":
+            # The local pool lives in this process: grade here before exiting (the app's pool never sees them).
+            print(f"grading {len(report.queued)} regrade(s) here (CHECKER_BACKEND=local)…", flush=True)
+            backend.shutdown(wait=True)
+            print_table(["learner", "was", "now", "status"],
+                        [(o.username, "-" if o.was_score is None else f"{o.was_score:g}",
+                          "-" if o.now_score is None else f"{o.now_score:g}", o.status)
+                         for o in regrade.regrade_outcomes(sessions, CLI_ADMIN, report.queued)])
+    finally:
+        backend.shutdown(wait=True)
+        checker.close()
+    return 1 if report.problem else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (each leaf command stores its handler as ``func``)."""
     parser = argparse.ArgumentParser(prog="python -m portal", description=__doc__,
@@ -170,6 +197,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("cohort")
     p.set_defaults(func=_cohorts_move)
     c.add_parser("list", help="every cohort").set_defaults(func=_cohorts_list)
+    p = groups.add_parser("regrade", help="re-run every learner's latest Submit of an exercise against its "
+                                          "current tests (the old verdicts stay in the history)")
+    p.add_argument("exercise", help="exercise id, e.g. stable-softmax")
+    p.add_argument("--cohort", help="only this cohort's learners (cohort name)")
+    p.add_argument("--force", action="store_true", help="also those graded against the current tests already")
+    p.set_defaults(func=_regrade)
     return parser
 
 

@@ -20,6 +20,7 @@ from db.models import Cohort, CohortMember, ExerciseProgress, LessonProgress, Su
 from portal.access import require_cohort
 from portal.auth import CurrentUser
 from portal.pacing import opens_on
+from portal.regrade import current_versions, is_stale
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,8 @@ class Dashboard:
     """Rows for the completion chart: module, week, percent, series (actual | schedule)."""
     hardest: list[HardExercise]
     stuck: list[StuckLearner]
+    stale: set[tuple[int, str]] = field(default_factory=set)
+    """(learner id, exercise id) whose best score was graded against an older version of the tests."""
 
 
 def _learners(session: Session, cohort_id: int) -> list[LearnerRow]:
@@ -115,7 +118,8 @@ def cohort_dashboard(sessions: sessionmaker[Session], bank: ContentBank, viewer:
         track = bank.tracks.get(cohort.track_id)
         progress = session.execute(
             select(ExerciseProgress.user_id, ExerciseProgress.exercise_id, ExerciseProgress.best_score,
-                   ExerciseProgress.attempts, ExerciseProgress.passed_at, ExerciseProgress.last_submission_at)
+                   ExerciseProgress.attempts, ExerciseProgress.passed_at, ExerciseProgress.last_submission_at,
+                   ExerciseProgress.best_content_version)
             .where(ExerciseProgress.user_id.in_(members), ExerciseProgress.exercise_id.in_(exercise_ids))).all()
         last_lesson = dict(session.execute(select(LessonProgress.user_id, func.max(LessonProgress.completed_at))
                                            .where(LessonProgress.user_id.in_(members))
@@ -124,11 +128,15 @@ def cohort_dashboard(sessions: sessionmaker[Session], bank: ContentBank, viewer:
         hard = [_explain(session, members, h) for h in hard]
     best = {(p.user_id, p.exercise_id): p.best_score for p in progress}
     attempts = {(p.user_id, p.exercise_id): p.attempts for p in progress}
+    versions = current_versions(bank, exercise_ids)
+    stale = {(p.user_id, p.exercise_id) for p in progress
+             if is_stale(p.best_content_version, versions.get(p.exercise_id))}
     return Dashboard(
         cohort_id, cohort.name, cohort.track_id, cohort.start_date, learners,
         [(e, bank.exercises[e].title) for e in exercise_ids], best, attempts,
         _completion(cohort, track, learners, progress, today) if track else [], hard,
         _stuck(learners, progress, last_lesson, bank, today, stuck_attempts, idle_days, cohort.start_date),
+        stale,
     )
 
 
@@ -145,17 +153,20 @@ def _hardest(progress, bank: ContentBank, limit: int) -> list[HardExercise]:
 
 
 def _explain(session: Session, members, h: HardExercise) -> HardExercise:
-    """Add the hidden tests that fail most and the error classes of failed submits."""
+    """Add the hidden tests that fail most and the error classes of failed submits (verdicts a
+    regrade superseded left out: the same code is counted once, by its standing verdict)."""
     tests = session.execute(
         select(TestResult.name, func.count()).join(Submission, Submission.id == TestResult.submission_id)
         .where(Submission.exercise_id == h.exercise_id, Submission.user_id.in_(members), Submission.mode == "submit",
+               Submission.superseded_by.is_(None),
                TestResult.visibility == "hidden", TestResult.outcome != "passed")
         # Ties by name: PostgreSQL returns groups in no set order, SQLite happens to sort them.
         .group_by(TestResult.name).order_by(func.count().desc(), TestResult.name).limit(5)).all()
     classes = session.execute(
         select(Submission.error_class, func.count())
         .where(Submission.exercise_id == h.exercise_id, Submission.user_id.in_(members),
-               Submission.mode == "submit", Submission.status != "passed", Submission.error_class.is_not(None))
+               Submission.mode == "submit", Submission.status != "passed", Submission.error_class.is_not(None),
+               Submission.superseded_by.is_(None))
         .group_by(Submission.error_class).order_by(func.count().desc(), Submission.error_class)).all()
     return HardExercise(h.exercise_id, h.title, h.attempted, h.passed, h.failed_attempts,
                         [(n, c) for n, c in tests], [(k, c) for k, c in classes])

@@ -8,9 +8,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from courseware.spec import ContentBank
 from db.models import HintUse, Submission
 from portal.access import require_learner
 from portal.auth import CurrentUser
+from portal.regrade import attempt_note, current_versions
 
 
 @dataclass(frozen=True)
@@ -26,19 +28,28 @@ class Attempt:
     late_minutes: int | None
     error_class: str | None
     code: str
+    note: str = ""
+    """Regrade links and whether it was graded against an older version of the tests (``portal.regrade``)."""
 
 
 def attempts(sessions: sessionmaker[Session], viewer: CurrentUser, learner_id: int,
-             exercise_id: str | None = None, limit: int = 200) -> list[Attempt]:
-    """The learner's attempts, newest first; ``AccessDenied`` unless the viewer may see them."""
+             exercise_id: str | None = None, limit: int = 200, bank: ContentBank | None = None) -> list[Attempt]:
+    """The learner's attempts, newest first; ``AccessDenied`` unless the viewer may see them.
+
+    With ``bank``, each attempt's note also says when it was graded against older tests.
+    """
     with sessions() as session:
         require_learner(session, viewer, learner_id)
         query = select(Submission).where(Submission.user_id == learner_id)
         if exercise_id:
             query = query.where(Submission.exercise_id == exercise_id)
-        rows = session.scalars(query.order_by(Submission.id.desc()).limit(limit))
-        return [Attempt(s.id, s.exercise_id, s.mode, s.status, s.score, s.created_at, s.late_minutes,
-                        s.error_class, s.code) for s in rows]
+        rows = list(session.scalars(query.order_by(Submission.id.desc()).limit(limit)))
+    versions = current_versions(bank, {s.exercise_id for s in rows}) if bank is not None else {}
+    return [Attempt(s.id, s.exercise_id, s.mode, s.status, s.score, s.created_at, s.late_minutes,
+                    s.error_class, s.code,
+                    attempt_note(regrade_of=s.regrade_of, superseded_by=s.superseded_by,
+                                 content_version=s.content_version, current=versions.get(s.exercise_id)))
+            for s in rows]
 
 
 def diff(older: Attempt, newer: Attempt) -> str:

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from db import drafts, progress, submissions
 from db.models import HintUse, utcnow
 from db.upsert import insert_for
+from portal.regrade import attempt_note
 
 
 def prompt_body(spec: ExerciseSpec) -> str:
@@ -81,11 +82,16 @@ class AttemptRow:
     status: str
     score: float | None
     created_at: str
+    note: str = ""
+    """Regrade links, and "graded against an older version of the tests" (``portal.regrade``)."""
 
 
-def attempts(sessions: sessionmaker[Session], user_id: int, exercise_id: str, limit: int = 20) -> list[AttemptRow]:
-    """The learner's recent attempts at one exercise, newest first."""
+def attempts(sessions: sessionmaker[Session], user_id: int, exercise_id: str, limit: int = 20,
+             current_version: str | None = None) -> list[AttemptRow]:
+    """The learner's recent attempts at one exercise, newest first (notes compare with ``current_version``)."""
     with sessions() as session:
         rows = submissions.list_submissions(session, user_id, exercise_id, limit=limit)
-        return [AttemptRow(s.id, s.mode, s.status, s.score, s.created_at.strftime("%Y-%m-%d %H:%M:%S"))
+        return [AttemptRow(s.id, s.mode, s.status, s.score, s.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+                           attempt_note(regrade_of=s.regrade_of, superseded_by=s.superseded_by,
+                                        content_version=s.content_version, current=current_version))
                 for s in rows]

@@ -28,11 +28,13 @@ def gradebook_rows(sessions: sessionmaker[Session], bank: ContentBank, viewer: C
             select(ExerciseProgress.user_id, ExerciseProgress.exercise_id, ExerciseProgress.best_score,
                    ExerciseProgress.passed_at)
             .where(ExerciseProgress.user_id.in_(members), ExerciseProgress.exercise_id.in_(exercise_ids)))}
-        # The first passing submission of each (learner, exercise): its lateness is what counts.
+        # The first passing submission of each (learner, exercise): its lateness is what counts
+        # (a verdict superseded by a regrade does not; a regrade carries its original's lateness).
         # Picking it in SQL reads only the submissions index, not every wide passed row.
         first_ids = (select(func.min(Submission.id))
                      .where(Submission.user_id.in_(members), Submission.status == "passed",
-                            Submission.mode == "submit", Submission.exercise_id.in_(exercise_ids))
+                            Submission.mode == "submit", Submission.exercise_id.in_(exercise_ids),
+                            Submission.superseded_by.is_(None))
                      .group_by(Submission.user_id, Submission.exercise_id))
         first_pass = {(u, e): late for u, e, late in session.execute(
             select(Submission.user_id, Submission.exercise_id, Submission.late_minutes)

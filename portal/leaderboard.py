@@ -4,8 +4,9 @@
     for b in board.boards:            # one per profile (e.g. CPU, GPU): never ranked together
         b.rows[0].best, b.rows[0].time_to_target_s
 
-Only *Submit* runs that were judged (passed or failed) count: each learner's best measured
-value over them, and as time to target the time metric of their fastest run that passed.
+Only *Submit* runs that were judged (passed or failed) and not superseded by a regrade
+count: each learner's best measured value over them, and as time to target the time metric
+of their fastest run that passed.
 A lead sees the boards of the cohorts they lead, an admin every board, a learner the boards
 of the cohorts they are in.
 """
@@ -131,7 +132,8 @@ def _judged_runs(session: Session, exercise_id: str, user_ids: list[int], names:
         select(Submission.id, Submission.user_id, Submission.status, SubmissionMetric.name, SubmissionMetric.value)
         .join(SubmissionMetric, SubmissionMetric.submission_id == Submission.id)
         .where(Submission.exercise_id == exercise_id, Submission.mode == "submit",
-               Submission.status.in_(JUDGED), Submission.user_id.in_(user_ids), SubmissionMetric.name.in_(names)))
+               Submission.status.in_(JUDGED), Submission.superseded_by.is_(None),
+               Submission.user_id.in_(user_ids), SubmissionMetric.name.in_(names)))
     found: dict[int, Run] = {}
     for submission_id, user_id, status, name, value in rows:
         run = found.setdefault(submission_id, Run(submission_id, user_id, status == "passed", {}))

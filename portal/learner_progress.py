@@ -51,7 +51,8 @@ def my_progress(sessions: sessionmaker[Session], bank: ContentBank, user_id: int
         cohort, modules = schedule(session, bank, user_id, today)
         passed = {p.exercise_id: p.passed_at for p in session.scalars(
             select(ExerciseProgress).where(ExerciseProgress.user_id == user_id, ExerciseProgress.passed_at.is_not(None)))}
-        active = {t.date() for t in session.scalars(select(Submission.created_at).where(Submission.user_id == user_id))}
+        active = {t.date() for t in session.scalars(select(Submission.created_at).where(
+            Submission.user_id == user_id, Submission.regrade_of.is_(None)))}  # a regrade is no activity of theirs
         active |= {t.date() for t in session.scalars(
             select(LessonProgress.completed_at).where(LessonProgress.user_id == user_id))}
     due = []
