@@ -11,7 +11,7 @@ import streamlit as st
 
 from db.models import PACINGS, USER_ROLES
 from db.users import UserError
-from portal import admin
+from portal import admin, user_data
 from portal.access import AccessDenied
 from portal.regrade import regrade
 from ui.session import get_context, require_user
@@ -105,6 +105,24 @@ with users_tab:
     role = st.selectbox("Role", USER_ROLES, key="admin_role_new")
     if st.button("Change role", key="admin_set_role"):
         act(lambda: admin.set_role(ctx.sessions, user, picked, role), lambda _: f"{picked!r} is now a {role}.")
+    st.subheader("Export or delete an account")
+    st.caption("The export is everything the platform holds about the account (JSON and code files). "
+               "Deleting removes the account and all its work for good; cohort figures and the gradebook "
+               "drop the person at once.")
+    if st.button("Prepare export", key="admin_export"):
+        try:
+            st.session_state["admin_export_file"] = user_data.export_account(ctx.sessions, user, picked)
+        except (admin.AdminError, AccessDenied) as exc:
+            st.error(str(exc))
+    if (export := st.session_state.get("admin_export_file")) is not None:
+        st.download_button(f"Download {export[0]}", export[1], file_name=export[0], mime="application/zip",
+                           key="admin_export_download")
+    confirm = st.text_input(f"Type {picked!r} to confirm deletion", key="admin_delete_confirm")
+    if st.button("Delete account and all its work", key="admin_delete", type="primary",
+                 disabled=confirm.strip().lower() != (picked or "").lower()):
+        act(lambda: user_data.delete_user(ctx.sessions, user, picked),
+            lambda removed: f"{picked!r} deleted. Rows removed: "
+                            + ", ".join(f"{table} {n}" for table, n in removed.items()) + ".")
 
 with cohorts_tab:
     st.dataframe([{"name": c.name, "track": c.track_id, "start": c.start_date, "pacing": c.pacing,

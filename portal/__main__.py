@@ -11,6 +11,10 @@
     python -m portal cohorts move ada "Spring 2026"
     python -m portal cohorts list
     python -m portal regrade stable-softmax [--cohort "Spring 2026"] [--force]   # after its tests changed
+    python -m portal users export ada [FILE.zip]        # everything about ada (JSON + code)
+    python -m portal users delete ada --confirm ada     # for good; prints what was removed
+    python -m portal backup [PATH] [--keep N]          # consistent copy while the app runs
+    python -m portal restore PATH [--force discard-current-data]
 
 It acts as a built-in admin (whoever can run it can read the database file anyway). Errors are
 one line on stderr and exit status 1.
@@ -31,7 +35,7 @@ from db.engine import make_engine, session_factory
 from db.migrate import upgrade
 from db.models import PACINGS, USER_ROLES
 from db.users import UserError
-from portal import admin
+from portal import admin, backup, user_data
 from portal.access import AccessDenied
 from portal.auth import CurrentUser
 
@@ -128,6 +132,44 @@ def _cohorts_list(sessions: Sessions, args: argparse.Namespace) -> int:
     return 0
 
 
+def _users_export(sessions: Sessions, args: argparse.Namespace) -> int:
+    name, data = user_data.export_account(sessions, CLI_ADMIN, args.username)
+    target = Path(args.file or name)
+    if target.exists():
+        raise admin.AdminError(f"{target} already exists; give another file name")
+    target.write_bytes(data)
+    print(f"{args.username}: everything exported to {target} ({len(data):,} bytes)")
+    return 0
+
+
+def _users_delete(sessions: Sessions, args: argparse.Namespace) -> int:
+    if args.confirm is None or args.confirm.strip().lower() != args.username.strip().lower():
+        raise admin.AdminError(f"deleting removes {args.username}'s account and all their work for good; "
+                               f"repeat the username to confirm: --confirm {args.username}")
+    removed = user_data.delete_user(sessions, CLI_ADMIN, args.username)
+    print(f"{args.username}: deleted. Rows removed: " + ", ".join(f"{t} {n}" for t, n in removed.items()))
+    return 0
+
+
+def _backup(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    folder, manifest = backup.backup(settings, Path(args.path) if args.path else None)
+    print(f"backup of the {manifest.database} database (schema {manifest.schema_revision}) in {folder}: "
+          f"{manifest.counts.get('submissions', 0):,} submissions, {manifest.size_bytes:,} bytes, "
+          f"{manifest.seconds:.1f} s")
+    if args.keep:
+        removed = backup.prune(folder.parent, args.keep)
+        print(f"kept the newest {args.keep} backup(s) in {folder.parent}; removed {len(removed)}")
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    report = backup.restore(get_settings(), Path(args.path), force=args.force)
+    print(f"restored {args.path} into {report.target}: schema {report.from_revision} → {report.to_revision}; "
+          "row counts verified (" + ", ".join(f"{t} {n}" for t, n in report.counts.items() if n) + ")")
+    return 0
+
+
 def _regrade(sessions: Sessions, args: argparse.Namespace) -> int:
     from checker.service import GradingService
     from portal import regrade
@@ -184,6 +226,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("role", choices=USER_ROLES)
     p.set_defaults(func=_users_set_role)
     u.add_parser("list", help="every account").set_defaults(func=_users_list)
+    p = u.add_parser("export", help="everything about one account, as a ZIP of JSON and code files")
+    p.add_argument("username")
+    p.add_argument("file", nargs="?", help="default: course-data-<username>-<date>.zip here")
+    p.set_defaults(func=_users_export)
+    p = u.add_parser("delete", help="delete an account and all its work, for good")
+    p.add_argument("username")
+    p.add_argument("--confirm", metavar="USERNAME", help="the username again")
+    p.set_defaults(func=_users_delete)
+    p = groups.add_parser("backup", help="a consistent copy of the database, taken while the app runs")
+    p.add_argument("path", nargs="?", help="a new folder (default: <data>/backups/backup-<time>)")
+    p.add_argument("--keep", type=int, help="then delete all but the newest KEEP backups beside it")
+    p.set_defaults(direct=_backup)
+    p = groups.add_parser("restore", help="replace the database with a backup (refuses while it is in use)")
+    p.add_argument("path", help="a backup folder (with manifest.json)")
+    p.add_argument("--force", metavar="WORD", help=f"restore over a database in use: --force {backup.DISCARD_WORD}")
+    p.set_defaults(direct=_restore)
     c = groups.add_parser("cohorts", help="create and list cohorts").add_subparsers(dest="action", required=True)
     p = c.add_parser("create", help="create a cohort of a track")
     p.add_argument("name")
@@ -211,10 +269,13 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     engine = None
     try:
+        if getattr(args, "direct", None) is not None:  # backup and restore open the database themselves
+            return args.direct(args)
         engine = make_engine(get_settings().sqlalchemy_url)
         upgrade(engine)  # a fresh install can add its accounts before the app first starts
         return args.func(session_factory(engine), args)
-    except (admin.AdminError, UserError, AccessDenied, ContentError, SettingsError, OSError) as exc:
+    except (admin.AdminError, UserError, AccessDenied, ContentError, SettingsError, backup.BackupError,
+            OSError) as exc:
         message = " ".join(str(exc).split())  # one line, even for multi-line content errors
         print(f"error: {message}", file=sys.stderr)
         return 1

@@ -171,3 +171,31 @@ def test_non_admins_see_an_error_and_no_forms(app_env, role):
     assert any("Only an admin" in e.value for e in at.error)
     assert not at.text_input and not at.text_area and not at.button and not at.dataframe
     assert not at.selectbox and not at.tabs
+
+
+def test_an_admin_exports_then_deletes_an_account_after_typing_its_name(app_env):
+    ada = add_user(app_env, "ada", "learner")
+    at = open_page(add_user(app_env, "boss", "admin"))
+    at.selectbox(key="admin_pick_user").set_value("ada")
+    at.button(key="admin_export").click().run()
+    assert not at.exception, at.exception
+    [download] = [d for d in at.get("download_button") if "course-data-ada-" in d.proto.label]
+    assert download.proto.label.endswith(".zip")
+    assert at.button(key="admin_delete").disabled  # not before the name is typed
+    at.text_input(key="admin_delete_confirm").set_value("ada").run()
+    at.button(key="admin_delete").click().run()
+    [message] = [s.value for s in at.success]
+    assert message.startswith("'ada' deleted. Rows removed: users 1")
+    assert _authenticate(app_env, "ada", "correct horse") is None
+    assert "ada" not in [row["username"] for row in _table(at, 0).to_dict("records")]
+    assert ada.id
+
+
+def test_a_learner_downloads_their_own_data_from_my_progress(app_env):
+    at = AppTest.from_file(str(PROJECT_ROOT / "app_pages" / "progress.py"), default_timeout=60)
+    at.session_state["user"] = add_user(app_env, "ada", "learner")
+    at.run()
+    assert not at.exception, at.exception
+    at.button(key="my_data_prepare").click().run()
+    assert not at.exception, at.exception
+    assert any("course-data-ada-" in d.proto.label for d in at.get("download_button"))
