@@ -1,13 +1,16 @@
 """An exercise: prompt and hints, a code editor with autosaved drafts, Run / Submit, the verdict."""
+from datetime import datetime, timezone
+
 import streamlit as st
-from streamlit_ace import st_ace
 
 from checker.service import SubmitError
-from portal.exercise import (attempts, earned_solution, hints_revealed, load_code, prompt_body, reveal_hint,
-                             save_code)
+from portal.exercise import (attempts, earned_solution, hints_revealed, latest_submission, load_code, prompt_body,
+                             reveal_hint, save_code)
 from portal.leaderboard import cohort_leaderboard, member_cohorts
 from portal.navigation import referenced_items, render_references
+from portal.pacing import exercise_lock
 from portal.regrade import STALE_LABEL, current_version, regrade_notice, stale_standings
+from ui.code_editor import code_editor
 from ui.corpus import corpus_panel
 from ui.leaderboard import render_leaderboard
 from ui.navigation import neighbour_links, place_caption, track_of
@@ -19,8 +22,17 @@ ctx = get_context()
 user = require_user()
 spec = ctx.bank.exercises[pick_from_query(ctx.bank.exercises, "exercise", lambda item: item.title)]
 SUB_KEY, SAVED_KEY = f"submission:{spec.id}", f"saved:{spec.id}"
-# Tests (AppTest) cannot type into the editor component; they put the code here instead.
+# The editor component (ui/code_editor.py) and the id of the last Run / Submit click the page acted on.
+EDITOR_KEY, HANDLED_KEY = f"editor:{spec.id}", f"editor_handled:{spec.id}"
+# Tests (AppTest) cannot type into the editor component; they put the code here instead (or set the
+# component's value in st.session_state[EDITOR_KEY], as the browser would).
 SEAM_KEY = f"code_seam:{spec.id}"
+# Phones: the editor column comes first (the prompt follows it), so the code is where the page opens.
+NARROW_SCREEN_CSS = """<style>
+@media (max-width: 640px) {
+  [data-testid="stColumn"]:has(.st-key-exercise_editor) { order: -1; }
+}
+</style>"""
 
 st.title(spec.title)
 st.caption(f"{spec.difficulty} · {spec.points} points · runs on {spec.device}")
@@ -28,6 +40,16 @@ st.caption(f"{spec.difficulty} · {spec.points} points · runs on {spec.device}"
 track_id = track_of(ctx, user, "exercise", spec.id)
 neighbour_links(place_caption(ctx, track_id, "exercise", spec.id), "exercise",
                 referenced_items(ctx.bank, spec.prompt))
+# Pacing (portal/pacing.py): say so at the top; Run and Submit are disabled (the grading service refuses too).
+today = datetime.now(timezone.utc).date()
+with ctx.sessions() as pacing_session:
+    lock = exercise_lock(pacing_session, ctx.bank, user.id, spec.id, today)
+lock_text = None
+if lock is not None:
+    lock_text = f"{lock.label(today)}: Run and Submit open then."
+    st.warning(f"**{lock.label(today)}** for {lock.cohort_name} ({lock.module_title}). You can read it and "
+               "write code now; Run and Submit open then.", icon="🔒")
+st.html(NARROW_SCREEN_CSS)
 prompt_col, editor_col = st.columns([5, 6], gap="large")
 
 with prompt_col:
@@ -50,31 +72,30 @@ with prompt_col:
             with st.expander(f"Leaderboard of {board_cohort_name}"):
                 render_leaderboard(cohort_leaderboard(ctx.sessions, ctx.bank, user, board_cohort, spec.id), user.id)
 
-with editor_col:
+with editor_col, st.container(key="exercise_editor"):
     if SAVED_KEY not in st.session_state:
         st.session_state[SAVED_KEY] = load_code(ctx.sessions, user.id, spec)
-    code = st_ace(value=st.session_state[SAVED_KEY], language="python", theme="tomorrow",
-                  keybinding="vscode", min_lines=22, font_size=14, tab_size=4, auto_update=True,
-                  key=f"editor:{spec.id}")
+    # Run and Submit are inside the editor: a click sends the text the editor shows at that moment.
+    event = code_editor(st.session_state[SAVED_KEY], key=EDITOR_KEY, doc_key=spec.id,
+                        handled=st.session_state.get(HANDLED_KEY), locked=lock_text)
+    action = event.action
+    code = action.code if action is not None else event.code
     if st.session_state.get(SEAM_KEY) is not None:
         code = st.session_state[SEAM_KEY]
     if code is not None and code != st.session_state[SAVED_KEY]:
         if save_code(ctx.sessions, user.id, spec.id, code, ctx.settings.max_code_bytes):
             st.session_state[SAVED_KEY] = code
-    run_col, submit_col = st.columns(2)
-    mode = None
-    if run_col.button("▶ Run public tests", key="run", width="stretch"):
-        mode = "run"
-    if submit_col.button("📨 Submit (all tests)", key="submit", type="primary", width="stretch"):
-        mode = "submit"
-    if mode:
+    if action is not None:
+        st.session_state[HANDLED_KEY] = action.id  # each click is graded once, however often it is resent
         try:
-            receipt = ctx.grading.submit(user_id=user.id, exercise_id=spec.id, code=code or "", mode=mode)
+            receipt = ctx.grading.submit(user_id=user.id, exercise_id=spec.id, code=action.code, mode=action.kind)
             st.session_state[SUB_KEY] = receipt.submission_id
         except SubmitError as exc:
             st.error(str(exc))
+    if code is None:
+        code = st.session_state[SAVED_KEY]
     if spec.playground is not None:
-        started = own_text_panel(ctx.grading, user.id, spec, code or "")
+        started = own_text_panel(ctx.grading, user.id, spec, code or "", locked=lock is not None)
         if started is not None:
             st.session_state[SUB_KEY] = started
 
@@ -86,6 +107,10 @@ with editor_col:
     if (user.id, spec.id) in stale_standings(ctx.sessions, ctx.bank, [user.id], [spec.id]):
         st.warning(f"Your best score was {STALE_LABEL}: the tests have changed since. "
                    "Submit again to be graded against the current ones.", icon="🕰️")
+    if SUB_KEY not in st.session_state:  # a reload or a new session: the latest verdict, from the database
+        latest = latest_submission(ctx.sessions, user.id, spec.id)
+        if latest is not None:
+            st.session_state[SUB_KEY] = latest
     submission_id = st.session_state.get(SUB_KEY)
 
     @st.fragment(run_every=0.4)

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from checker.inputs import InputError, inspect_inputs
 from checker.intake import inspect_code
+from checker.output import learner_output
 from checker.queue import QueueBackend
 from courseware.spec import ContentBank
 from db import submissions
@@ -70,7 +71,8 @@ class VerdictView:
     tests: list[dict[str, Any]] = field(default_factory=list)
     artifacts: list[dict[str, Any]] = field(default_factory=list)
     output: str | None = None
-    """pytest's console output; only for *Run* (public tests), whose output reveals nothing hidden."""
+    """pytest's console output for Run and Submit, as ``checker.output.learner_output`` leaves it: no hidden
+    test's section, no server path, no internal warning."""
     late_minutes: int | None = None
     """Minutes past the due date when submitted (recorded, never refused)."""
     inputs: tuple[str, ...] = ()
@@ -211,14 +213,14 @@ class GradingService:
             if sub is None or sub.user_id != user_id:
                 return None
             spec = self.bank.exercises.get(sub.exercise_id)
+            tests = [{"name": t.name, "visibility": t.visibility, "outcome": t.outcome,
+                      "message": t.message, "duration_s": t.duration_s, "error_class": t.error_class}
+                     for t in sub.tests]
             return VerdictView(
                 submission_id=sub.id, exercise_id=sub.exercise_id, mode=sub.mode, status=sub.status,
                 error_reason=sub.error_reason, score=sub.score, points=spec.points if spec else 0,
-                tests=[{"name": t.name, "visibility": t.visibility, "outcome": t.outcome,
-                        "message": t.message, "duration_s": t.duration_s, "error_class": t.error_class}
-                       for t in sub.tests],
-                artifacts=[_artifact(a.payload) for a in sub.artifacts],
-                output=sub.output if sub.mode == "run" else None, late_minutes=sub.late_minutes,
+                tests=tests, artifacts=[_artifact(a.payload) for a in sub.artifacts],
+                output=learner_output(sub.output, tests), late_minutes=sub.late_minutes,
                 inputs=tuple(input_names(session, sub.id)) if sub.mode == "run" else (),
             )
 

@@ -10,8 +10,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from courseware.spec import ContentBank
 from db.models import HintUse, Submission
+from db.submission_inputs import with_inputs
 from portal.access import require_learner
 from portal.auth import CurrentUser
+from portal.exercise import attempt_mode
 from portal.regrade import attempt_note, current_versions
 
 
@@ -44,9 +46,10 @@ def attempts(sessions: sessionmaker[Session], viewer: CurrentUser, learner_id: i
         if exercise_id:
             query = query.where(Submission.exercise_id == exercise_id)
         rows = list(session.scalars(query.order_by(Submission.id.desc()).limit(limit)))
+        own = with_inputs(session, [s.id for s in rows])  # runs on their own text: named so, never scored
     versions = current_versions(bank, {s.exercise_id for s in rows}) if bank is not None else {}
-    return [Attempt(s.id, s.exercise_id, s.mode, s.status, s.score, s.created_at, s.late_minutes,
-                    s.error_class, s.code,
+    return [Attempt(s.id, s.exercise_id, attempt_mode(s.mode, s.id in own), s.status,
+                    None if s.id in own else s.score, s.created_at, s.late_minutes, s.error_class, s.code,
                     attempt_note(regrade_of=s.regrade_of, superseded_by=s.superseded_by,
                                  content_version=s.content_version, current=versions.get(s.exercise_id)))
             for s in rows]

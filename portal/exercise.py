@@ -9,7 +9,8 @@ from courseware.spec import ExerciseSpec
 from sqlalchemy import func, select
 
 from db import drafts, progress, submissions
-from db.models import HintUse, utcnow
+from db.models import HintUse, Submission, utcnow
+from db.submission_inputs import with_inputs
 from db.upsert import insert_for
 from portal.regrade import attempt_note
 
@@ -59,6 +60,17 @@ def reveal_hint(sessions: sessionmaker[Session], user_id: int, spec: ExerciseSpe
     return shown
 
 
+def latest_submission(sessions: sessionmaker[Session], user_id: int, exercise_id: str) -> int | None:
+    """The id of the learner's latest Run or Submit of this exercise (not a run on their own text), or None:
+    what the page shows again after a reload."""
+    with sessions() as session:
+        ids = list(session.scalars(select(Submission.id).where(
+            Submission.user_id == user_id, Submission.exercise_id == exercise_id)
+            .order_by(Submission.id.desc()).limit(20)))
+        own = with_inputs(session, ids)
+    return next((i for i in ids if i not in own), None)
+
+
 def has_passed(sessions: sessionmaker[Session], user_id: int, exercise_id: str) -> bool:
     """Whether the learner has passed every test of the exercise on *Submit*."""
     with sessions() as session:
@@ -86,12 +98,26 @@ class AttemptRow:
     """Regrade links, and "graded against an older version of the tests" (``portal.regrade``)."""
 
 
+OWN_TEXT_MODE = "own text (not graded)"
+"""How attempt lists name a playground run on the learner's own text; it has no score."""
+
+
+def attempt_mode(mode: str, own_text: bool) -> str:
+    """The mode an attempt list shows: ``run``, ``submit``, or ``own text (not graded)``."""
+    return OWN_TEXT_MODE if own_text else mode
+
+
 def attempts(sessions: sessionmaker[Session], user_id: int, exercise_id: str, limit: int = 20,
              current_version: str | None = None) -> list[AttemptRow]:
-    """The learner's recent attempts at one exercise, newest first (notes compare with ``current_version``)."""
+    """The learner's recent attempts at one exercise, newest first (notes compare with ``current_version``).
+
+    Runs on the learner's own text are named as such and carry no score: they are never graded.
+    """
     with sessions() as session:
         rows = submissions.list_submissions(session, user_id, exercise_id, limit=limit)
-        return [AttemptRow(s.id, s.mode, s.status, s.score, s.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+        own = with_inputs(session, [s.id for s in rows])
+        return [AttemptRow(s.id, attempt_mode(s.mode, s.id in own), s.status, None if s.id in own else s.score,
+                           s.created_at.strftime("%Y-%m-%d %H:%M:%S"),
                            attempt_note(regrade_of=s.regrade_of, superseded_by=s.superseded_by,
                                         content_version=s.content_version, current=current_version))
                 for s in rows]

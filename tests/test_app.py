@@ -2,62 +2,17 @@
 
 AppTest runs the real page scripts in-process against a real database and the real
 sandboxed checker. It cannot type into the editor component, so tests hand code to the
-exercise page through its seam (``session_state["code_seam:<exercise>"]``).
+exercise page as the component would (``click``: its value in ``session_state["editor:<exercise>"]``)
+or through its seam (``session_state["code_seam:<exercise>"]``).
 """
 from __future__ import annotations
 
-import time
-
-import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from courseware import settings as settings_module
 from courseware.settings import PROJECT_ROOT
-from db import users
-from db.engine import make_engine, session_factory
-from db.migrate import upgrade
 
-APP = str(PROJECT_ROOT / "app.py")
-
-
-@pytest.fixture
-def app_env(settings, monkeypatch):
-    """Point the app at a temp data folder; stop its worker pool afterwards."""
-    monkeypatch.setenv("COURSE_DATA_DIR", str(settings.data_dir))
-    monkeypatch.setenv("COURSE_CONTENT_DIR", str(settings.content_dir))
-    if settings.database_url:  # --database=postgresql
-        monkeypatch.setenv("DATABASE_URL", settings.database_url)
-    else:
-        monkeypatch.delenv("DATABASE_URL", raising=False)
-    settings_module.get_settings.cache_clear()
-    st.cache_resource.clear()
-    yield settings
-    from ui.session import get_context
-
-    get_context().close()
-    st.cache_resource.clear()
-    settings_module.get_settings.cache_clear()
-
-
-def add_user(settings, username="ada", password="correct horse", role="learner") -> None:
-    engine = make_engine(settings.sqlalchemy_url)
-    upgrade(engine)
-    with session_factory(engine)() as session:
-        users.create_user(session, username, password, role=role)
-        if role != "admin":  # past the first-run screen, as on a real installation
-            users.create_user(session, "the-admin", "admin-password", role="admin")
-        session.commit()
-    engine.dispose()
-
-
-def logged_in(settings, username="ada", password="correct horse") -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60).run()
-    at.text_input(key="login_username").input(username)
-    at.text_input(key="login_password").input(password)
-    at.button[0].click().run()
-    assert not at.exception, at.exception
-    return at
+# The fixture and helpers live in app_fixtures (other test modules import them from here too).
+from app_fixtures import APP, add_user, app_env, click, logged_in, wait_for_verdict  # noqa: F401  (app_env: fixture)
 
 
 def test_first_run_creates_the_admin_account(app_env):
@@ -91,18 +46,6 @@ def test_log_in_refuses_a_wrong_password_then_accepts_the_right_one(app_env):
     assert "user" not in at.session_state
 
 
-def wait_for_verdict(at: AppTest, timeout_s: float = 60) -> None:
-    """Rerun the page (as the polling fragment would) until a final verdict is drawn."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        at.run()
-        assert not at.exception, at.exception
-        if any("tests passed" in m.value for m in (*at.success, *at.warning, *at.error)):
-            return
-        time.sleep(0.3)
-    raise AssertionError("no verdict within the time limit")
-
-
 def test_submitting_the_attention_solution_stores_a_passing_verdict(app_env):
     add_user(app_env, role="admin")
     at = logged_in(app_env)
@@ -111,8 +54,7 @@ def test_submitting_the_attention_solution_stores_a_passing_verdict(app_env):
     at.run()
     assert any("attention" in t.value.lower() for t in at.title)
     solution = (PROJECT_ROOT / "exercises" / "scaled-dot-product-attention" / "solution.py").read_text()
-    at.session_state["code_seam:scaled-dot-product-attention"] = solution
-    at.button(key="submit").click().run()
+    click(at, "scaled-dot-product-attention", "submit", solution)
     wait_for_verdict(at)
     assert any("**passed**" in s.value for s in at.success), [s.value for s in at.success]
     table = at.dataframe[0].value
@@ -132,8 +74,7 @@ def test_bad_input_gets_a_message_and_a_stored_record(app_env):
     at.switch_page("app_pages/exercise.py")
     at.query_params["id"] = "stable-softmax"
     at.run()
-    at.session_state["code_seam:stable-softmax"] = "def softmax(x:\n"
-    at.button(key="run").click().run()
+    click(at, "stable-softmax", "run", "def softmax(x:\n")
     assert any("Syntax error at line 1" in e.value for e in at.error)
     from ui.session import get_context
     from db import submissions

@@ -24,7 +24,7 @@ MAX_OUTPUT_CHARS = 8000
 def plain(text: str) -> str:
     """``text`` for st.markdown, shown as written: no Markdown, LaTeX or colour directive in it acts,
     and its line breaks stay."""
-    escaped = re.sub(r"([!-/:-@\[-`{-~])", r"\\\1", text)
+    escaped = re.sub(r"([\\`*_{}\[\]()#+\-.!|$<>~:&])", r"\\\1", text)
     return "  \n".join(escaped.splitlines())
 
 

@@ -141,7 +141,7 @@
           keys,
           CM.lineNumbers(), CM.highlightActiveLineGutter(), CM.highlightSpecialChars(), CM.history(), CM.foldGutter(),
           CM.drawSelection(), CM.dropCursor(), CM.EditorState.allowMultipleSelections.of(true), CM.indentOnInput(),
-          CM.bracketMatching(), CM.closeBrackets(), CM.autocompletion({defaultKeymap: false}),
+          CM.bracketMatching(), CM.closeBrackets(), CM.autocompletion({defaultKeymap: false, interactionDelay: 0}),
           CM.rectangularSelection(), CM.crosshairCursor(), CM.highlightActiveLine(), CM.highlightSelectionMatches(),
           CM.keymap.of([].concat(CM.closeBracketsKeymap, CM.defaultKeymap, CM.searchKeymap, CM.historyKeymap,
                                  CM.foldKeymap)),

@@ -1,0 +1,78 @@
+"""The app under AppTest: the ``app_env`` fixture (a temp data folder, the real content) and the
+helpers that log in, click Run / Submit in the exercise editor and wait for a verdict.
+
+A fixture module, not a test module: test modules import from here (``tests/test_app.py`` re-exports
+the same names for the modules that import them from there).
+"""
+from __future__ import annotations
+
+import time
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from courseware import settings as settings_module
+from courseware.settings import PROJECT_ROOT
+from db import users
+from db.engine import make_engine, session_factory
+from db.migrate import upgrade
+
+APP = str(PROJECT_ROOT / "app.py")
+
+
+@pytest.fixture
+def app_env(settings, monkeypatch):
+    """Point the app at a temp data folder; stop its worker pool afterwards."""
+    monkeypatch.setenv("COURSE_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("COURSE_CONTENT_DIR", str(settings.content_dir))
+    if settings.database_url:  # --database=postgresql
+        monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    else:
+        monkeypatch.delenv("DATABASE_URL", raising=False)
+    settings_module.get_settings.cache_clear()
+    st.cache_resource.clear()
+    yield settings
+    from ui.session import get_context
+
+    get_context().close()
+    st.cache_resource.clear()
+    settings_module.get_settings.cache_clear()
+
+
+def add_user(settings, username="ada", password="correct horse", role="learner") -> None:
+    engine = make_engine(settings.sqlalchemy_url)
+    upgrade(engine)
+    with session_factory(engine)() as session:
+        users.create_user(session, username, password, role=role)
+        if role != "admin":  # past the first-run screen, as on a real installation
+            users.create_user(session, "the-admin", "admin-password", role="admin")
+        session.commit()
+    engine.dispose()
+
+
+def logged_in(settings, username="ada", password="correct horse") -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.text_input(key="login_username").input(username)
+    at.text_input(key="login_password").input(password)
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def wait_for_verdict(at: AppTest, timeout_s: float = 60) -> None:
+    """Rerun the page (as the polling fragment would) until a final verdict is drawn."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        at.run()
+        assert not at.exception, at.exception
+        if any("tests passed" in m.value for m in (*at.success, *at.warning, *at.error)):
+            return
+        time.sleep(0.3)
+    raise AssertionError("no verdict within the time limit")
+
+
+def click(at: AppTest, exercise_id: str, kind: str, code: str, click_id: str = "click-1") -> AppTest:
+    """What the editor sends when Run or Submit is clicked: the text, and the click with the text it grades."""
+    at.session_state[f"editor:{exercise_id}"] = {"code": code, "action": {"kind": kind, "id": click_id, "code": code}}
+    return at.run()
