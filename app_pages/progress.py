@@ -8,6 +8,7 @@ import streamlit as st
 from portal.catalog import all_outlines
 from portal.learner_progress import my_progress
 from portal.regrade import STALE_LABEL, stale_exercises
+from ui.account import sessions_section
 from ui.cli_access import cli_access_section
 from ui.session import get_context, require_user
 
@@ -49,3 +50,4 @@ for outline in all_outlines(ctx.sessions, ctx.bank, user.id):
         color=alt.Color("status:N", scale=alt.Scale(domain=["done", "to do"], range=["#2e7d32", "#cfd8dc"])))
     st.altair_chart(chart, width="stretch")
 cli_access_section(ctx, user)
+sessions_section(ctx, user)

@@ -3,7 +3,8 @@ from datetime import date
 
 import streamlit as st
 
-from portal.catalog import all_outlines, enroll
+from portal.catalog import all_outlines, enroll, unenroll
+from portal.landing import learner_home
 from portal.pacing import schedule
 from ui.session import get_context, require_user
 
@@ -15,7 +16,8 @@ if not outlines:
     st.stop()
 
 titles = {o.track.id: o.track.title for o in outlines}
-default = st.session_state.get("track_id", outlines[0].track.id)
+# A cohort learner starts on their cohort's track; others on the one they browse or follow (portal.landing).
+default = st.session_state.get("track_id") or learner_home(ctx.sessions, ctx.bank, user.id)
 track_id = st.selectbox("Track", list(titles), index=list(titles).index(default) if default in titles else 0,
                         format_func=titles.get, key="track_picker")
 st.session_state["track_id"] = track_id
@@ -25,14 +27,24 @@ with ctx.sessions() as session:
 opening = {s.module.id: s for s in module_schedule} if cohort and cohort.track_id == track_id else {}
 
 st.title(outline.track.title)
+if flash := st.session_state.pop("track_flash", None):  # the Follow / Unfollow button's note, after its rerun
+    st.toast(flash)
 st.progress(outline.done_count / max(outline.total, 1),
             text=f"{outline.done_count} of {outline.total} done · "
                  f"{outline.points_earned:g}/{outline.points_possible} points")
 with st.expander("About this track", expanded=outline.done_count == 0):
     st.markdown(outline.track.description)
-    if st.button("Follow this track", key="enroll"):
+    if cohort is not None and cohort.track_id == track_id:
+        st.caption(f"👥 Your cohort {cohort.name} follows this track.")
+    elif outline.followed:
+        if st.button("Unfollow this track", key="unenroll", help="Your progress stays; follow it again any time."):
+            unenroll(ctx.sessions, user.id, track_id)
+            st.session_state["track_flash"] = "Removed from your tracks."
+            st.rerun()
+    elif st.button("Follow this track", key="enroll"):
         enroll(ctx.sessions, user.id, track_id)
-        st.toast("Added to your tracks.")
+        st.session_state["track_flash"] = "Added to your tracks."
+        st.rerun()
 
 for module in outline.modules:
     with st.container(border=True):

@@ -63,6 +63,11 @@ class Settings:
     backups to ``python -m portal backup`` run from cron or a systemd timer."""
     backup_keep: int = 7
     """BACKUP_KEEP: how many scheduled backups are kept (older ones are deleted after each new one)."""
+    session_days: int = 14
+    """SESSION_DAYS: a browser's log-in lasts this many days after its last use (``portal.browser_session``)."""
+    session_cookie_secure: bool = False
+    """SESSION_COOKIE_SECURE: ``yes`` marks the log-in cookie Secure (sent over HTTPS only): set it
+    when the app is served behind an HTTPS reverse proxy."""
     shakespeare_url: str = (
         "https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt"
     )
@@ -88,7 +93,11 @@ class Settings:
             if raw is None or raw == "":
                 continue
             default = getattr(cls, f)
-            if isinstance(default, Path):
+            if isinstance(default, bool):
+                if raw.strip().lower() not in _BOOLEANS:
+                    raise SettingsError(f"{var}={raw!r}: use 'yes' or 'no'")
+                values[f] = _BOOLEANS[raw.strip().lower()]
+            elif isinstance(default, Path):
                 values[f] = Path(raw).expanduser().resolve()
             elif isinstance(default, int):
                 try:
@@ -125,9 +134,13 @@ class Settings:
             raise SettingsError(f"BACKUP_EVERY_HOURS={self.backup_every_hours}: use hours from 1 to 8760, or 0 for none")
         if not 1 <= self.backup_keep <= 10000:
             raise SettingsError(f"BACKUP_KEEP={self.backup_keep}: keep at least 1 backup")
+        if not 1 <= self.session_days <= 365:
+            raise SettingsError(f"SESSION_DAYS={self.session_days}: use a number of days from 1 to 365")
         if self.max_code_bytes < 1024:
             raise SettingsError("MAX_CODE_BYTES must be at least 1024")
 
+
+_BOOLEANS = {"yes": True, "true": True, "1": True, "on": True, "no": False, "false": False, "0": False, "off": False}
 
 _ENV_NAMES = {
     "data_dir": "COURSE_DATA_DIR",
@@ -146,6 +159,8 @@ _ENV_NAMES = {
     "max_code_bytes": "MAX_CODE_BYTES",
     "backup_every_hours": "BACKUP_EVERY_HOURS",
     "backup_keep": "BACKUP_KEEP",
+    "session_days": "SESSION_DAYS",
+    "session_cookie_secure": "SESSION_COOKIE_SECURE",
     "shakespeare_url": "SHAKESPEARE_URL",
 }
 assert set(_ENV_NAMES) == {f.name for f in fields(Settings)}, "every setting needs an env name"

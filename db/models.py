@@ -390,3 +390,37 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+
+
+class LoginSession(Base):
+    """A browser's log-in (``db.login_sessions``): only the SHA-256 of its token is stored.
+
+    The token lives in an HttpOnly cookie; ``expires_at`` moves forward as the session is used.
+    While ``ticket_hash`` is set, the session can be handed once to the browser that asked for
+    it (the cookie route swaps the ticket for a new token; see ``portal.browser_session``).
+    """
+
+    __tablename__ = "login_sessions"
+    __table_args__ = (Index(None, "user_id"), Index(None, "expires_at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = _user_fk()
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    ticket_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    """SHA-256 of the one-time ticket that sets the cookie; None once used (or never issued)."""
+    ticket_browser: Mapped[str | None] = mapped_column(String(64))
+    """SHA-256 of the browser cookie the ticket is bound to (a ticket works only in that browser)."""
+    ticket_expires_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+
+
+class SiteKey(Base):
+    """A secret the app processes share, e.g. the key that signs log-in cookies (made on first use)."""
+
+    __tablename__ = "site_keys"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

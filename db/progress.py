@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from db.models import Enrollment, ExerciseProgress, LessonProgress, utcnow
@@ -37,6 +37,11 @@ def enroll(session: Session, user_id: int, track_id: str) -> None:
     stmt = insert_for(session, Enrollment).values(user_id=user_id, track_id=track_id,
                                                   enrolled_at=utcnow())
     session.execute(stmt.on_conflict_do_nothing(index_elements=["user_id", "track_id"]))
+
+
+def unenroll(session: Session, user_id: int, track_id: str) -> None:
+    """Stop following a track (progress on its items stays); unknown pairs change nothing."""
+    session.execute(delete(Enrollment).where(Enrollment.user_id == user_id, Enrollment.track_id == track_id))
 
 
 def enrolled_track_ids(session: Session, user_id: int) -> list[str]:

@@ -18,6 +18,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
+from db import login_sessions
 from db.models import USER_ROLES, User, utcnow
 
 USERNAME_RE = re.compile(r"[A-Za-z0-9_.@-]{3,64}")
@@ -76,11 +77,21 @@ def create_user(session: Session, username: str, password: str, role: str = "lea
 
 
 def set_password(session: Session, user: User, password: str) -> None:
-    """Replace a user's password (flushes; the caller commits) and lift any login delay."""
+    """Replace a user's password (flushes; the caller commits), lift any login delay and end the
+    user's log-in sessions: whoever knew the old password is logged out everywhere."""
     _check_password(password)
     user.password_hash = _hasher.hash(password)
     user.failed_logins = 0
     user.last_failed_login_at = None
+    login_sessions.end_all(session, user.id)
+    session.flush()
+
+
+def set_active(session: Session, user: User, active: bool) -> None:
+    """Allow or stop log-ins (flushes; the caller commits); deactivating ends the user's sessions."""
+    user.is_active = active
+    if not active:
+        login_sessions.end_all(session, user.id)
     session.flush()
 
 

@@ -221,7 +221,8 @@ def import_users_csv(sessions: sessionmaker[Session], viewer: CurrentUser, text:
 
 def reset_password(sessions: sessionmaker[Session], viewer: CurrentUser, username: str,
                    new_password: str | None = None) -> str:
-    """Set a new password (generated if None), lift any login delay; returns the password to hand over."""
+    """Set a new password (generated if None), lift any login delay and end the account's log-in
+    sessions; returns the password to hand over."""
     require_admin(viewer)
     password = new_password or _generate_password()
     with sessions() as session, session.begin():
@@ -230,13 +231,14 @@ def reset_password(sessions: sessionmaker[Session], viewer: CurrentUser, usernam
 
 
 def set_active(sessions: sessionmaker[Session], viewer: CurrentUser, username: str, active: bool) -> None:
-    """Allow or stop log-ins for an account; its work stays. Admins cannot deactivate themselves."""
+    """Allow or stop log-ins for an account (deactivating logs it out everywhere); its work stays.
+    Admins cannot deactivate themselves."""
     require_admin(viewer)
     with sessions() as session, session.begin():
         user = _user(session, username)
         if not active and user.id == viewer.id:
             raise AdminError("you cannot deactivate your own account; ask another admin to do it")
-        user.is_active = active
+        users.set_active(session, user, active)  # deactivating ends their log-in sessions
 
 
 def set_role(sessions: sessionmaker[Session], viewer: CurrentUser, username: str, role: str) -> None:

@@ -58,5 +58,9 @@ def log_in(sessions: sessionmaker[Session], username: str, password: str) -> Log
         return LoginResult(_current(user))
 
 
-def _current(user) -> CurrentUser:
+def current_user_of(user) -> CurrentUser:
+    """The session's view of an account row (never its password hash)."""
     return CurrentUser(user.id, user.username, user.display_name or user.username, user.role)
+
+
+_current = current_user_of

@@ -52,6 +52,8 @@ class TrackOutline:
 
     track: Track
     modules: tuple[ModuleView, ...]
+    followed: bool = False
+    """The learner follows this track (the Tracks page's Follow / Unfollow button)."""
 
     @property
     def done_count(self) -> int:
@@ -79,6 +81,7 @@ def track_outline(sessions: sessionmaker[Session], bank: ContentBank, user_id: i
         lessons_done = progress.lessons_done(session, user_id)
         exercises = progress.exercise_progress(session, user_id)
         locks = exercise_locks(session, bank, user_id, today or date.today())
+        followed = track_id in progress.enrolled_track_ids(session, user_id)
     modules = []
     for m in track.modules:
         items = []
@@ -95,7 +98,7 @@ def track_outline(sessions: sessionmaker[Session], bank: ContentBank, user_id: i
                                       ep.best_score if ep else None, spec.points if spec else None,
                                       locks.get(item.id)))
         modules.append(ModuleView(m.id, m.title, m.week, m.summary, tuple(items)))
-    return TrackOutline(track, tuple(modules))
+    return TrackOutline(track, tuple(modules), followed)
 
 
 def all_outlines(sessions: sessionmaker[Session], bank: ContentBank, user_id: int,
@@ -111,6 +114,13 @@ def enroll(sessions: sessionmaker[Session], user_id: int, track_id: str) -> None
     """Record that the user follows a track (idempotent)."""
     with sessions() as session:
         progress.enroll(session, user_id, track_id)
+        session.commit()
+
+
+def unenroll(sessions: sessionmaker[Session], user_id: int, track_id: str) -> None:
+    """Stop following a track (idempotent); the learner's progress on its items stays."""
+    with sessions() as session:
+        progress.unenroll(session, user_id, track_id)
         session.commit()
 
 

@@ -24,7 +24,8 @@ from portal.access import AccessDenied, require_admin
 from portal.admin import AdminError, user_id
 from portal.auth import CurrentUser
 
-SECRET_COLUMNS = {("users", "password_hash"), ("api_tokens", "token_hash")}
+SECRET_COLUMNS = {("users", "password_hash"), ("api_tokens", "token_hash"), ("login_sessions", "token_hash"),
+                  ("login_sessions", "ticket_hash"), ("login_sessions", "ticket_browser")}
 """Never exported: they would let whoever holds the file log in or call the API."""
 
 

@@ -9,12 +9,7 @@ the app the way ``tests/test_browser.py`` does.
 """
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
-import time
-import urllib.request
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -27,7 +22,8 @@ from db.engine import make_engine, session_factory
 from db.migrate import upgrade
 from db.models import Cohort, CohortMember
 from db.submissions import create_submission, store_result
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, free_port
+from tests.app_server import running_app
+from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -45,23 +41,37 @@ POINTS = {"stable-softmax": 10.0, "scaled-dot-product-attention": 20.0}
 
 
 def first_steps_content(root: Path) -> Path:
-    """A copy of the first-steps track with just its lessons and exercises.
+    """A copy of the first-steps track with its lessons and exercises, and the items their texts
+    refer to (``[[lesson:id]]``, ``[[exercise:id]]``: the loader refuses a reference to a missing one).
 
     The app refuses to start when any content file is broken; a snapshot of the one track this
     test needs keeps it independent of lessons and exercises being written elsewhere in the tree.
     """
+    from courseware.prose import REFERENCE
+
     source = PROJECT_ROOT / "lessons" / "tracks" / "first-steps.yaml"
     track = yaml.safe_load(source.read_text())
     (root / "lessons" / "tracks").mkdir(parents=True)
     shutil.copy(source, root / "lessons" / "tracks")
-    for item in (i for m in track["modules"] for i in m["items"]):
-        if "lesson" in item:
-            found = next((PROJECT_ROOT / "lessons").rglob(f"{item['lesson']}.md"))
+    todo = [(kind, item[kind]) for m in track["modules"] for item in m["items"]
+            for kind in ("lesson", "exercise") if kind in item and not item.get("coming")]
+    copied: set[tuple[str, str]] = set()
+    while todo:
+        kind, item_id = todo.pop()
+        if (kind, item_id) in copied:
+            continue
+        copied.add((kind, item_id))
+        if kind == "lesson":
+            found = next((PROJECT_ROOT / "lessons").rglob(f"{item_id}.md"))
             target = root / found.relative_to(PROJECT_ROOT)
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(found, target)
-        elif "exercise" in item:
-            shutil.copytree(PROJECT_ROOT / "exercises" / item["exercise"], root / "exercises" / item["exercise"])
+            texts = [found.read_text()]
+        else:
+            folder = PROJECT_ROOT / "exercises" / item_id
+            shutil.copytree(folder, root / "exercises" / item_id)
+            texts = [(folder / "prompt.md").read_text()]
+        todo += [(m.group(1), m.group(2)) for text in texts for m in REFERENCE.finditer(text)]
     return root
 
 
@@ -98,35 +108,11 @@ def seed_cohort(url: str) -> None:
 
 @pytest.fixture
 def lead_server(settings, tmp_path):
-    """The real app under `streamlit run` on a free loopback port, on the seeded database."""
+    """The real app as ``make run`` starts it (``streamlit run serve.py``) on the seeded database."""
     seed_cohort(settings.sqlalchemy_url)
     content = first_steps_content(tmp_path / "content")
-    port = free_port()
-    env = {**os.environ, "COURSE_DATA_DIR": str(settings.data_dir), "COURSE_CONTENT_DIR": str(content)}
-    log_path = settings.data_dir / "streamlit.log"
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "app.py"), "--server.address", "127.0.0.1",
-             "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-            cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            url = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                try:
-                    if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).status == 200:
-                        break
-                except OSError:
-                    time.sleep(0.3)
-            else:
-                pytest.fail("streamlit did not start: " + log_path.read_text()[-2000:])
-            yield url
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+    with running_app(settings.data_dir, content) as url:
+        yield url
 
 
 def test_a_lead_opens_my_cohorts_and_sees_the_heatmap(lead_server):
@@ -143,7 +129,7 @@ def test_a_lead_opens_my_cohorts_and_sees_the_heatmap(lead_server):
             page.get_by_role("textbox", name="Username", exact=True).fill("lena")
             page.get_by_role("textbox", name="Password", exact=True).fill("lead-password-1")
             page.get_by_role("button", name="Log in").click()
-            # Client-side navigation only: a reload would start a new session, logged out.
+            # A lead starts on their cohort (portal.landing); the sidebar link opens it too.
             link = page.get_by_role("link", name="My cohorts")
             expect(link).to_be_visible(timeout=30_000)
             link.click()
