@@ -48,7 +48,8 @@ PG_TESTS := $(wildcard tests/test_db_*.py) tests/test_service.py tests/test_reco
 	tests/test_admin.py tests/test_admin_page.py tests/test_app.py tests/test_lead_page.py tests/test_health.py \
 	tests/test_leaderboard.py tests/test_metrics.py tests/test_tokens.py tests/test_learner_api.py \
 	tests/test_learner_cli.py tests/test_cli_access_page.py tests/test_playground.py tests/test_celery.py tests/test_rules.py \
-	tests/test_regrade.py tests/test_regrade_pages.py tests/test_backup.py tests/test_login_sessions.py tests/test_landing.py
+	tests/test_regrade.py tests/test_regrade_pages.py tests/test_backup.py tests/test_login_sessions.py tests/test_landing.py \
+	tests/test_learner_loop.py tests/test_exercise_page.py
 
 test-postgres: system-deps-test setup corpus
 	$(PY) -m pytest --database=postgresql $(PG_TESTS)
