@@ -119,7 +119,8 @@
       const stored = window.localStorage.getItem(WRAP_STORE);
       if (stored !== null) return stored === "1";
     } catch (e) { /* storage may be blocked */ }
-    return window.innerWidth < 640;  // phones: wrap, so no line runs off the screen
+    // The frame's own width: on a phone, or in a narrow column, wrap so that no line runs out of sight.
+    return window.innerWidth < 640;
   }
 
   function sizeTheme(minLines, maxLines) {
