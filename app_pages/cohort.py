@@ -7,8 +7,8 @@ import streamlit as st
 
 from portal.access import AccessDenied
 from portal.cohorts import cohort_choices, deadlines, grant_extension, set_deadline
-from portal.dashboard import cohort_dashboard
-from portal.drilldown import attempts, diff, hint_uses
+from portal.dashboard import BAND_COLOURS, SCORE_BANDS, cohort_dashboard, heatmap_cells
+from portal.drilldown import attempt_rows, attempts, diff, hint_uses
 from portal.gradebook import gradebook_csv
 from portal.leaderboard import cohort_leaderboard, leaderboard_exercises
 from portal.regrade import STALE_LABEL
@@ -17,6 +17,38 @@ from ui.session import get_context, require_user
 
 ctx = get_context()
 user = require_user()
+
+
+def show_attempts(history, keys: tuple[str, str, str, str]) -> None:
+    """The attempts table, the code of one attempt and a diff of two (``keys``: the widgets' keys)."""
+    table_key, code_key, from_key, to_key = keys
+    st.dataframe(attempt_rows(history, titles), hide_index=True, key=table_key)
+    if not history:
+        return
+    by_id = {a.id: a for a in history}
+    label = {a.id: f"#{a.id} · {a.status} · {a.created_at:%d %b %H:%M}" for a in history}
+    shown = st.selectbox("Show the code of attempt", list(by_id), format_func=label.get, key=code_key)
+    st.code(by_id[shown].code, language="python")
+    if len(history) > 1:
+        a, b = st.columns(2)
+        older = a.selectbox("Diff from", list(by_id), index=1, format_func=label.get, key=from_key)
+        newer = b.selectbox("to", list(by_id), index=0, format_func=label.get, key=to_key)
+        st.code(diff(by_id[older], by_id[newer]) or "(identical)", language="diff")
+
+
+@st.dialog("Attempts", width="large")
+def show_cell(learner, exercise_id: str) -> None:
+    """The drill-down of one heatmap cell, opened where the lead clicked."""
+    st.markdown(f"**{learner.username}** ({learner.name}) · **{titles.get(exercise_id, exercise_id)}**")
+    history = attempts(ctx.sessions, user, learner.id, exercise_id, bank=ctx.bank)
+    if not history:
+        st.caption("No attempts at this exercise yet.")
+    show_attempts(history, ("cell_attempts", "cell_code", "cell_diff_from", "cell_diff_to"))
+    used = [n for e, n, _ in hint_uses(ctx.sessions, user, learner.id) if e == exercise_id]
+    st.caption(f"Hints revealed for this exercise: {len(used)}")
+    st.caption("The full drill-down (every exercise, hint times) is at the bottom of the page.")
+
+
 cohorts = cohort_choices(ctx.sessions, user)
 if not cohorts:
     st.info("You do not lead any cohort yet. An admin can create one and make you its lead.")
@@ -38,38 +70,57 @@ st.download_button("⬇ Gradebook (CSV)", gradebook_csv(ctx.sessions, ctx.bank, 
 st.subheader("Best score per learner and exercise")
 titles = dict(data.exercises)
 points = {e: ctx.bank.exercises[e].points for e, _ in data.exercises}
-# Coloured by the share of the exercise's points, so a 10/10 looks as done as a 20/20.
-cells = [{"learner": l.username, "exercise": titles[e], "exercise_id": e,
-          "best": data.best.get((l.id, e), 0), "percent": round(100 * data.best.get((l.id, e), 0) / points[e]),
-          "attempts": data.attempts.get((l.id, e), 0),
-          "tests": "older version" if (l.id, e) in data.stale else "current"}
-         for l in data.learners for e, _ in data.exercises]
+# One colour per band (portal.dashboard.score_band), by the share of the exercise's points so a 10/10
+# looks as done as a 20/20; "not open" and "not attempted" are not scores and never look like 0 %.
+cells = heatmap_cells(data, points)
 pick = alt.selection_point(fields=["learner", "exercise_id"], name="cell")
 heatmap = alt.Chart(alt.Data(values=cells)).mark_rect().encode(
-    x=alt.X("exercise:N", sort=[t for _, t in data.exercises], title=None),
+    x=alt.X("exercise:N", sort=[t for _, t in data.exercises], title=None,
+            axis=alt.Axis(labelAngle=-30, labelLimit=220)),
     y=alt.Y("learner:N", title=None),
-    color=alt.Color("percent:Q", scale=alt.Scale(scheme="greens", domain=[0, 100]), title="% of points"),
-    tooltip=["learner:N", "exercise:N", "best:Q", "attempts:Q", "tests:N"],
+    color=alt.Color("band:N", title="Best score", sort=list(SCORE_BANDS),
+                    scale=alt.Scale(domain=list(SCORE_BANDS), range=list(BAND_COLOURS)),
+                    legend=alt.Legend(orient="right", symbolType="square", symbolStrokeColor="#90a4ae")),
+    tooltip=["learner:N", "exercise:N", "best:Q", "percent:Q", "attempts:Q", "band:N", "tests:N"],
     # Best scores graded against an older version of the tests are outlined (portal/regrade.py).
-    stroke=alt.condition(alt.datum.tests == "older version", alt.value("#e65100"), alt.value(None)),
-    strokeWidth=alt.condition(alt.datum.tests == "older version", alt.value(3), alt.value(0)),
+    stroke=alt.condition(alt.datum.tests == "older version", alt.value("#e65100"), alt.value("#ffffff")),
+    strokeWidth=alt.condition(alt.datum.tests == "older version", alt.value(3), alt.value(1)),
 ).add_params(pick).properties(height=max(200, 18 * len(data.learners)))
 event = st.altair_chart(heatmap, on_select="rerun", key="heatmap", width="stretch")
+st.caption("Click a cell to see that learner's attempts at the exercise.")
 if data.stale:
     st.caption(f"Outlined in orange: {len(data.stale)} best score(s) {STALE_LABEL}. "
                "An admin can regrade the exercise (Admin → Regrade).")
 chosen = (event.get("selection", {}).get("cell") or [None])[0] if isinstance(event, dict) else None
-if chosen:
-    by_name = {l.username: l.id for l in data.learners}
-    st.session_state["drill_learner"] = by_name.get(chosen.get("learner"))
-    st.session_state["drill_exercise"] = chosen.get("exercise_id")
+by_name = {l.username: l for l in data.learners}
+if chosen and chosen.get("learner") in by_name:
+    picked = (by_name[chosen["learner"]].id, chosen.get("exercise_id"))
+    st.session_state["drill_learner"], st.session_state["drill_exercise"] = picked
+    if st.session_state.get("drill_shown") != picked:  # open once per click, not on every rerun after it
+        st.session_state["drill_shown"] = picked
+        show_cell(by_name[chosen["learner"]], picked[1])
+else:
+    st.session_state["drill_shown"] = None
 
 st.subheader("Completion by module, against the schedule")
 if data.completion:
-    chart = alt.Chart(alt.Data(values=data.completion)).mark_line(point=True).encode(
-        x=alt.X("week:O"), y=alt.Y("percent:Q", title="% of learners done", scale=alt.Scale(domain=[0, 100])),
-        color="module:N", strokeDash=alt.StrokeDash("series:N", title=None))
-    st.altair_chart(chart, width="stretch")
+    # Actual: solid lines with filled dots; schedule: dashed lines with hollow squares (colour: module).
+    base = alt.Chart(alt.Data(values=data.completion)).encode(
+        x=alt.X("week:O", axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("percent:Q", title="% of learners done", scale=alt.Scale(domain=[0, 100])),
+        color=alt.Color("module:N", title="Module", scale=alt.Scale(scheme="tableau10")))
+    lines = base.mark_line(strokeWidth=2).encode(strokeDash=alt.StrokeDash(
+        "series:N", title="Line", scale=alt.Scale(domain=["actual", "schedule"], range=[[1, 0], [6, 4]]),
+        legend=alt.Legend(symbolType="stroke", symbolStrokeColor="#424242", symbolStrokeWidth=2, symbolSize=300)))
+    marks = base.mark_point(size=70, strokeWidth=2, filled=False).encode(
+        shape=alt.Shape("series:N", legend=None, scale=alt.Scale(domain=["actual", "schedule"],
+                                                                 range=["circle", "square"])),
+        fill=alt.condition(alt.datum.series == "actual", alt.Color("module:N"), alt.value("#ffffff")),
+        tooltip=["module:N", "week:O", "percent:Q", "series:N"])
+    with st.container(key="completion"):
+        st.altair_chart(lines + marks, width="stretch")
+    st.caption("Solid line, filled dots: learners who passed every exercise of the module by that week. "
+               "Dashed line, hollow squares: the schedule (the module is due once it opens).")
 
 left, right = st.columns(2)
 with left:
@@ -106,7 +157,8 @@ with st.form("deadline"):
         st.success(f"Due date set: {labels[item]} on {due:%d %b %Y}.")
 current = deadlines(ctx.sessions, user, cohort_id)
 if current:
-    st.dataframe([{"item": labels.get(k, k), "due": v} for k, v in current.items()], hide_index=True)
+    st.dataframe([{"item": labels.get(k, k), "due (end of day, UTC)": v} for k, v in current.items()],
+                 hide_index=True)
 with st.form("extension"):
     learner_names = {l.id: l.username for l in data.learners}
     who = st.selectbox("Learner", list(learner_names), format_func=learner_names.get, key="ext_learner")
@@ -129,20 +181,9 @@ if learner_ids:
     exercise_id = st.selectbox("Exercise", options, format_func=lambda e: titles.get(e, "all exercises"),
                                key="drill_exercise")
     history = attempts(ctx.sessions, user, learner_id, exercise_id or None, bank=ctx.bank)
-    st.dataframe([{"id": a.id, "exercise": a.exercise_id, "mode": a.mode, "status": a.status, "score": a.score,
-                   "when (UTC)": a.created_at.strftime("%Y-%m-%d %H:%M"), "minutes late": a.late_minutes,
-                   "why": a.error_class, "note": a.note} for a in history], hide_index=True, key="drill_attempts")
-    if history:
-        by_id = {a.id: a for a in history}
-        shown = st.selectbox("Show the code of attempt", list(by_id), key="drill_code")
-        st.code(by_id[shown].code, language="python")
-        if len(history) > 1:
-            a, b = st.columns(2)
-            older = a.selectbox("Diff from", list(by_id), index=1, key="diff_from")
-            newer = b.selectbox("to", list(by_id), index=0, key="diff_to")
-            st.code(diff(by_id[older], by_id[newer]) or "(identical)", language="diff")
+    show_attempts(history, ("drill_attempts", "drill_code", "diff_from", "diff_to"))
     hints = hint_uses(ctx.sessions, user, learner_id)
     st.caption(f"Hints revealed: {len(hints)}")
     if hints:
-        st.dataframe([{"exercise": e, "hint": n, "when (UTC)": t.strftime("%Y-%m-%d %H:%M")} for e, n, t in hints],
-                     hide_index=True)
+        st.dataframe([{"exercise": titles.get(e, e), "hint": n, "when (UTC)": t.strftime("%Y-%m-%d %H:%M")}
+                      for e, n, t in hints], hide_index=True)

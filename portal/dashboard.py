@@ -78,6 +78,8 @@ class Dashboard:
     stuck: list[StuckLearner]
     stale: set[tuple[int, str]] = field(default_factory=set)
     """(learner id, exercise id) whose best score was graded against an older version of the tests."""
+    not_open: frozenset[str] = frozenset()
+    """Exercises whose module has not opened for the cohort yet (weekly pacing)."""
 
 
 def _learners(session: Session, cohort_id: int) -> list[LearnerRow]:
@@ -136,8 +138,47 @@ def cohort_dashboard(sessions: sessionmaker[Session], bank: ContentBank, viewer:
         [(e, bank.exercises[e].title) for e in exercise_ids], best, attempts,
         _completion(cohort, track, learners, progress, today) if track else [], hard,
         _stuck(learners, progress, last_lesson, bank, today, stuck_attempts, idle_days, cohort.start_date),
-        stale,
+        stale, _not_open(cohort, track, today) if track else frozenset(),
     )
+
+
+def _not_open(cohort: Cohort, track, today: date) -> frozenset[str]:
+    return frozenset(i.id for m in track.modules if opens_on(cohort, m) > today
+                     for i in m.items if i.kind == "exercise")
+
+
+SCORE_BANDS = ("not open", "not attempted", "0 %", "1–49 %", "50–99 %", "100 %")
+"""What a heatmap cell shows, in legend order: the first two are not scores at all."""
+BAND_COLOURS = ("#90a4ae", "#f3f4f6", "#e53935", "#ffca28", "#9ccc65", "#1b5e20")
+"""One distinct colour per band: grey for not open, near-white for not attempted, red for 0 %."""
+
+
+def score_band(*, is_open: bool, attempts: int, percent: float) -> str:
+    """The heatmap band of one learner × exercise: "not open" (its module has not opened, nothing
+    handed in), "not attempted" (open, no Submit yet), else the share of the points its best Submit got."""
+    if attempts == 0:
+        return "not attempted" if is_open else "not open"
+    if percent <= 0:
+        return "0 %"
+    if percent >= 100:
+        return "100 %"
+    return "1–49 %" if percent < 50 else "50–99 %"
+
+
+def heatmap_cells(data: Dashboard, points: dict[str, int]) -> list[dict]:
+    """One row per learner × exercise for the heatmap: scores, attempts, band, stale mark."""
+    titles = dict(data.exercises)
+    cells = []
+    for learner in data.learners:
+        for exercise_id, _ in data.exercises:
+            key = (learner.id, exercise_id)
+            best, tries = data.best.get(key, 0), data.attempts.get(key, 0)
+            percent = round(100 * best / points[exercise_id]) if points.get(exercise_id) else 0
+            cells.append({"learner": learner.username, "exercise": titles[exercise_id], "exercise_id": exercise_id,
+                          "best": best, "percent": percent, "attempts": tries,
+                          "band": score_band(is_open=exercise_id not in data.not_open, attempts=tries, percent=percent),
+                          "tests": "older version" if key in data.stale else "current"})
+    return cells
 
 
 def _hardest(progress, bank: ContentBank, limit: int) -> list[HardExercise]:

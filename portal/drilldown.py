@@ -55,6 +55,20 @@ def attempts(sessions: sessionmaker[Session], viewer: CurrentUser, learner_id: i
             for s in rows]
 
 
+MODE_LABELS = {"run": "Run (public tests)", "submit": "Submit (all tests)"}
+
+
+def attempt_rows(history: list[Attempt], titles: dict[str, str]) -> list[dict]:
+    """The attempts as table rows with names a lead reads ("attempt", "exercise" by title, "late
+    (min)"), and empty cells, never "None", where a value does not apply."""
+    return [{"attempt": a.id, "exercise": titles.get(a.exercise_id, a.exercise_id),
+             "mode": MODE_LABELS.get(a.mode, a.mode), "status": a.status,
+             "score": "" if a.score is None else f"{a.score:g}",
+             "when (UTC)": a.created_at.strftime("%Y-%m-%d %H:%M"),
+             "late (min)": "" if a.late_minutes is None else str(a.late_minutes),
+             "why": a.error_class or "", "note": a.note or ""} for a in history]
+
+
 def diff(older: Attempt, newer: Attempt) -> str:
     """A unified diff of two attempts' code."""
     return "".join(difflib.unified_diff(

@@ -151,11 +151,34 @@ def test_a_lead_opens_my_cohorts_and_sees_the_heatmap(lead_server):
                 expect(cells).to_have_count(3 * 3)  # ada, bob, cyd × the track's three exercises
                 expect(cells.and_(page.locator("[aria-label*='learner: ada;'][aria-label*='best: 20;']"))
                        ).to_have_count(1)
+            # The legend names the bands that are not scores apart from 0 % (portal.dashboard.score_band).
+            legend = page.locator(".st-key-heatmap")
+            for band in ("not open", "not attempted", "0 %", "100 %"):
+                expect(legend.get_by_text(band, exact=True)).to_have_count(1)
             expect(page.get_by_role("button", name="⬇ Gradebook (CSV)")).to_be_visible()
             expect(page.get_by_text("Best score per learner and exercise")).to_be_visible()
             heatmap.scroll_into_view_if_needed()
             page.wait_for_timeout(1000)  # let Vega finish painting before the screenshot
             page.screenshot(path=str(SCREENSHOTS / "e2e-lead-heatmap.png"))
+            completion = page.locator(".st-key-completion")
+            completion.scroll_into_view_if_needed()
+            expect(completion.locator("svg.marks, canvas").first).to_be_visible(timeout=30_000)
+            page.wait_for_timeout(1000)
+            completion.screenshot(path=str(SCREENSHOTS / "e2e-lead-completion.png"))
+            # A click on a cell opens that learner's attempts in a dialog, where the eye is.
+            heatmap.scroll_into_view_if_needed()
+            cell = heatmap.locator("g.mark-rect path[aria-label*='learner: bob;'][aria-label*='Scaled dot-product']")
+            if cell.count():
+                cell.first.click()
+            else:  # canvas renderer: the cell's place (bob is the second row, attention the second column)
+                box = drawn.bounding_box()
+                page.mouse.click(box["x"] + box["width"] * 0.45, box["y"] + 20)
+            dialog = page.get_by_role("dialog")
+            expect(dialog).to_be_visible(timeout=30_000)
+            expect(dialog.get_by_text("bob", exact=False).first).to_be_visible()
+            expect(dialog.locator("[data-testid='stDataFrame']")).to_be_visible()
+            page.wait_for_timeout(1000)
+            page.screenshot(path=str(SCREENSHOTS / "e2e-lead-drill-dialog.png"))
         except Exception:
             page.screenshot(path=str(SCREENSHOTS / "e2e-lead-failure.png"), full_page=True)
             raise

@@ -87,3 +87,78 @@ def test_a_learners_progress_page_shows_the_overdue_module_and_schedule(app_env)
     assert any("overdue" in e.value for e in at.error)
     assert list(table(at, "opens")["module"])[0].startswith("Week 1")
     engine.dispose()
+
+
+def test_heatmap_bands_keep_not_open_and_not_attempted_apart_from_zero():
+    from portal.dashboard import SCORE_BANDS, score_band
+
+    assert score_band(is_open=False, attempts=0, percent=0) == "not open"
+    assert score_band(is_open=True, attempts=0, percent=0) == "not attempted"
+    assert score_band(is_open=True, attempts=2, percent=0) == "0 %"
+    assert score_band(is_open=False, attempts=1, percent=100) == "100 %"  # handed in before a date moved
+    assert [score_band(is_open=True, attempts=1, percent=p) for p in (1, 49, 50, 99)] == \
+        ["1–49 %", "1–49 %", "50–99 %", "50–99 %"]
+    assert len(set(SCORE_BANDS)) == 6
+
+
+def test_attempt_rows_have_human_names_and_empty_cells():
+    from datetime import datetime, timezone
+
+    from portal.drilldown import Attempt, attempt_rows
+
+    when = datetime(2026, 12, 4, 9, 30, tzinfo=timezone.utc)
+    rows = attempt_rows([Attempt(7, "stable-softmax", "submit", "queued", None, when, None, None, "x"),
+                         Attempt(6, "stable-softmax", "run", "failed", 2.5, when, 12, "shape", "x", "note")],
+                        {"stable-softmax": "Stable softmax"})
+    assert list(rows[0]) == ["attempt", "exercise", "mode", "status", "score", "when (UTC)", "late (min)", "why",
+                             "note"]
+    assert rows[0] == {"attempt": 7, "exercise": "Stable softmax", "mode": "Submit (all tests)", "status": "queued",
+                       "score": "", "when (UTC)": "2026-12-04 09:30", "late (min)": "", "why": "", "note": ""}
+    assert (rows[1]["score"], rows[1]["late (min)"], rows[1]["why"]) == ("2.5", "12", "shape")
+
+
+def test_the_leads_page_draws_bands_a_legend_distinct_series_and_tables_without_none(app_env):
+    import json
+
+    from portal.dashboard import BAND_COLOURS, SCORE_BANDS
+
+    engine, world = seeded(app_env)
+    at = log_in("lena")
+    at.switch_page("app_pages/cohort.py").run()
+    assert not at.exception, at.exception
+    specs = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+    heat = next(s for s in specs if s.get("mark", {}).get("type") == "rect" or s.get("mark") == "rect")
+    color = heat["encoding"]["color"]
+    assert color["field"] == "band" and color["scale"]["domain"] == list(SCORE_BANDS) \
+        and color["scale"]["range"] == list(BAND_COLOURS) and color.get("legend") is not None
+    from portal.dashboard import cohort_dashboard, heatmap_cells
+    from ui.session import get_context
+
+    ctx = get_context()
+    data = cohort_dashboard(ctx.sessions, ctx.bank, world.lena, world.alpha, today=date.today())
+    cells = heatmap_cells(data, {e: ctx.bank.exercises[e].points for e, _ in data.exercises})
+    band = {(c["learner"], c["exercise_id"]): c["band"] for c in cells}
+    assert band["bob", "stable-softmax"] == "100 %" and band["ada", "stable-softmax"] == "1–49 %"
+    assert band["cyd", "stable-softmax"] == "not attempted" and not data.not_open  # week 3 opens today
+    completion = next(s for s in specs if "layer" in s)
+    encodings = [layer["encoding"] for layer in completion["layer"]]
+    assert any("strokeDash" in e for e in encodings) and any("shape" in e for e in encodings)
+    drill = table(at, "why")
+    assert list(drill.columns)[:2] == ["attempt", "exercise"] and "id" not in drill.columns
+    for df in at.dataframe:
+        assert "None" not in df.value.astype(str).to_numpy().ravel().tolist(), df.value
+    engine.dispose()
+
+
+def test_exercises_of_modules_not_open_yet_are_not_open(app_env):
+    from portal.dashboard import cohort_dashboard
+
+    engine = make_engine(app_env.sqlalchemy_url)
+    upgrade(engine)
+    world = seed(session_factory(engine), track_id="first-steps", started_days_ago=3)
+    from courseware.loader import load_bank
+
+    data = cohort_dashboard(session_factory(engine), load_bank(app_env.content_dir), world.lena, world.alpha,
+                            today=date.today())
+    assert data.not_open == {"scaled-dot-product-attention", "bigram-model"}
+    engine.dispose()

@@ -112,7 +112,7 @@ def test_older_verdicts_are_marked_on_the_exercise_page_my_progress_and_the_coho
     assert not lead.exception, lead.exception
     assert any(f"Outlined in orange: 1 best score(s) {STALE_LABEL}" in c.value for c in lead.caption)
     drill = table(lead, "why")
-    assert list(drill["id"]) == [stale] and list(drill["note"]) == [STALE_LABEL]
+    assert list(drill["attempt"]) == [stale] and list(drill["note"]) == [STALE_LABEL]
 
     # Graded again against the current tests: nothing is marked any more.
     spec = load_bank(app_env.content_dir).exercises["double"]

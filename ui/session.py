@@ -38,11 +38,14 @@ def browser_sessions(ctx: AppContext) -> BrowserSessions:
     return BrowserSessions(ctx.sessions, ctx.settings)
 
 
-def _cookie() -> str | None:
+def _cookie(name: str = COOKIE_NAME) -> str | None:
+    """A cookie the browser sent with this session's connection (None without a browser: under AppTest
+    ``st.context.cookies`` holds stand-ins, not strings)."""
     try:
-        return st.context.cookies.get(COOKIE_NAME)
-    except Exception:  # no browser behind this run (AppTest, a bare script run)
+        value = st.context.cookies.get(name)
+    except Exception:  # no browser behind this run (a bare script run)
         return None
+    return value if isinstance(value, str) and value else None
 
 
 def current_user() -> CurrentUser | None:
@@ -90,7 +93,7 @@ def begin_session(ctx: AppContext, user: CurrentUser, next_path: str = "/") -> N
     token = store.log_in(user.id)
     st.session_state[TOKEN_KEY] = token
     st.session_state[USER_KEY] = user
-    browser = st.context.cookies.get(BROWSER_COOKIE) if routes_installed() else None
+    browser = _cookie(BROWSER_COOKIE) if routes_installed() else None
     ticket = store.ticket(token, browser) if browser else None
     if ticket is None:
         st.rerun()
