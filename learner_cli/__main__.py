@@ -1,6 +1,7 @@
 """``python -m learner_cli``: check and submit exercises from your own editor.
 
     python -m learner_cli login [--token TOKEN] [--server URL]   # check the token, store it (0600)
+    echo "$TOKEN" | python -m learner_cli login                  # a piped token (stdin not a terminal)
     python -m learner_cli check EXERCISE FILE                    # public tests on this machine
     python -m learner_cli submit EXERCISE FILE [--mode run|submit]
     python -m learner_cli logout
@@ -53,9 +54,14 @@ def _login(args: argparse.Namespace) -> int:
 
 
 def _ask_token() -> str:
-    if not sys.stdin.isatty():
+    """The token typed at a hidden prompt, or piped in (``pass show course | python -m learner_cli login``):
+    when stdin is not a terminal its first line is the token."""
+    if sys.stdin is None:
         raise CliError(NO_TOKEN)
-    token = getpass.getpass("Token (from My progress → Command-line access): ").strip()
+    if sys.stdin.isatty():
+        token = getpass.getpass("Token (from My progress → Command-line access): ").strip()
+    else:
+        token = sys.stdin.readline(4096).strip()
     if not token:
         raise CliError(NO_TOKEN)
     return token

@@ -199,3 +199,28 @@ def test_a_learner_downloads_their_own_data_from_my_progress(app_env):
     at.button(key="my_data_prepare").click().run()
     assert not at.exception, at.exception
     assert any("course-data-ada-" in d.proto.label for d in at.get("download_button"))
+
+
+def test_a_form_stays_on_its_tab_keeps_input_on_failure_and_clears_after_success(app_env):
+    add_user(app_env, "grace", "lead")
+    at = open_page(add_user(app_env, "boss", "admin"))
+    at.session_state["admin_tab"] = "Cohorts"  # the admin opened the Cohorts tab
+    at.run()
+    at.multiselect(key="admin_cohort_leads").set_value(["grace"])
+    at.button(key="admin_create_cohort").click().run()  # no name: refused, the choice stays
+    assert any("the cohort needs a name" in e.value for e in at.error)
+    assert at.multiselect(key="admin_cohort_leads").value == ["grace"]
+    at.text_input(key="admin_cohort_name").input("Autumn")
+    at.button(key="admin_create_cohort").click().run()
+    assert not at.exception, at.exception
+    assert at.session_state["admin_tab"] == "Cohorts"  # still on the tab after the rerun
+    assert any("Cohort 'Autumn' created" in s.value for s in at.tabs[1].success)  # the message is on that tab
+    assert at.text_input(key="admin_cohort_name").value == "" and at.multiselect(key="admin_cohort_leads").value == []
+
+    at.session_state["admin_tab"] = "Users"
+    at.run()
+    at.text_input(key="admin_new_username").input("ada")
+    at.text_input(key="admin_new_name").input("Ada")
+    at.button(key="admin_add").click().run()
+    assert any("'ada' created" in s.value for s in at.tabs[0].success)
+    assert at.text_input(key="admin_new_username").value == "" and at.text_input(key="admin_new_name").value == ""

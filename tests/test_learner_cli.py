@@ -28,12 +28,14 @@ def home(tmp_path: Path) -> Path:
     return tmp_path / "home"
 
 
-def cli(home: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    """Run the client as a learner would, from the project folder, with no course variables set."""
+def cli(home: Path, *args: str, env: dict[str, str] | None = None,
+        stdin: str | None = None) -> subprocess.CompletedProcess:
+    """Run the client as a learner would, from the project folder, with no course variables set
+    (``stdin``: text piped in; else stdin is not a terminal and holds nothing)."""
     base = {k: v for k, v in os.environ.items() if not k.startswith("COURSE_")}
     base.update(HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"), **(env or {}))
     return subprocess.run([sys.executable, "-m", "learner_cli", *args], cwd=PROJECT_ROOT, env=base,
-                          capture_output=True, text=True, timeout=300)
+                          input=stdin or "", capture_output=True, text=True, timeout=300)
 
 
 def solution(tmp_path: Path, code: str, name: str = "mine.py") -> str:
@@ -65,6 +67,15 @@ def test_login_stores_the_token_privately_and_submit_uses_it(platform, home, tmp
     assert cli(home, "logout").returncode == 0 and not stored.exists()
     done = cli(home, "submit", "double", solution(tmp_path, PASSING), "--server", platform.url)
     assert done.returncode == 2 and "My progress" in done.stderr and "login" in done.stderr
+
+
+def test_login_reads_a_piped_token(platform, home):
+    done = cli(home, "login", "--server", platform.url, stdin=platform.tokens["ada"] + "\n")
+    assert done.returncode == 0, done.stderr
+    assert "as ada" in done.stdout and "Token (" not in done.stdout + done.stderr  # no prompt when piped
+    assert platform.tokens["ada"] in (home / ".config" / "dl-course" / "credentials.json").read_text()
+    done = cli(home, "login", "--server", platform.url, stdin="\n")
+    assert done.returncode == 2 and "No token" in done.stderr
 
 
 def test_a_failing_submission_shows_why_and_exits_1(platform, home, tmp_path):
