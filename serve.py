@@ -5,6 +5,13 @@ routes and middleware that turn a log-in into an HttpOnly session cookie (``port
 
 ``streamlit run app.py`` still works, but then a log-in lasts only as long as the browser tab.
 """
+# Imported once here, before any page runs. Streamlit starts a new script thread on a rerun
+# without waiting for the old one to stop (runner.fastReruns), so a first import of these inside
+# two page runs at once could hand the second a half-imported module ("partially initialized
+# module 'pandas' has no attribute 'Timestamp'").
+import altair  # noqa: F401
+import pandas  # noqa: F401
+import pyarrow  # noqa: F401
 import streamlit as st
 
 from portal.web_routes import session_middleware, session_routes
