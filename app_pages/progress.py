@@ -7,6 +7,7 @@ import streamlit as st
 
 from portal.catalog import all_outlines
 from portal.learner_progress import my_progress
+from portal.user_data import export_user
 from portal.regrade import STALE_LABEL, stale_exercises
 from ui.account import sessions_section
 from ui.cli_access import cli_access_section
@@ -50,4 +51,12 @@ for outline in all_outlines(ctx.sessions, ctx.bank, user.id):
         color=alt.Color("status:N", scale=alt.Scale(domain=["done", "to do"], range=["#2e7d32", "#cfd8dc"])))
     st.altair_chart(chart, width="stretch")
 cli_access_section(ctx, user)
+st.subheader("Your data")
+st.caption("Everything the platform holds about you, as a ZIP: your submissions with their code and verdicts, "
+           "drafts, hints you opened, lessons read, and your command-line tokens (never their secrets).")
+if st.button("Prepare my data", key="my_data_prepare"):
+    st.session_state["my_data_file"] = export_user(ctx.sessions, user, user.id)
+if (my_data := st.session_state.get("my_data_file")) is not None:
+    st.download_button(f"Download {my_data[0]}", my_data[1], file_name=my_data[0], mime="application/zip",
+                       key="my_data_download")
 sessions_section(ctx, user)
