@@ -30,14 +30,19 @@ if user.role != "admin":
     st.stop()
 
 
-# The fields of a form that succeeded are emptied here, before its widgets are drawn again.
-for cleared in st.session_state.pop(CLEAR_KEY, ()):
-    st.session_state.pop(cleared, None)
+# The fields of a form that succeeded are emptied here, before its widgets are drawn again: set
+# (not deleted), so that the browser shows the empty value too. None: forget the state.
+for cleared, empty in st.session_state.pop(CLEAR_KEY, {}).items():
+    if empty is None:
+        st.session_state.pop(cleared, None)
+    else:
+        st.session_state[cleared] = empty
 
 
-def act(tab: str, action: Callable[[], object], message: Callable[[object], str], clear: tuple[str, ...] = ()) -> None:
-    """Run one admin action: on success remember the message (shown on ``tab``) and the fields to empty,
-    and rerun; on failure show why and keep what was typed."""
+def act(tab: str, action: Callable[[], object], message: Callable[[object], str],
+        clear: dict[str, object] | None = None) -> None:
+    """Run one admin action: on success remember the message (shown on ``tab``) and the fields to empty
+    (key → its empty value), and rerun; on failure show why and keep what was typed."""
     try:
         result = action()
     except (admin.AdminError, UserError, AccessDenied) as exc:
@@ -46,7 +51,7 @@ def act(tab: str, action: Callable[[], object], message: Callable[[object], str]
     # New accounts are listed with their passwords under the message, once.
     created = [result] if isinstance(result, admin.CreatedUser) else getattr(result, "created", None)
     st.session_state[FLASH_KEY] = (tab, message(result), created)
-    st.session_state[CLEAR_KEY] = clear
+    st.session_state[CLEAR_KEY] = clear or {}
     st.rerun()
 
 
@@ -93,8 +98,7 @@ with users_tab:
                                                    role=new_role, password=new_password or None,
                                                    cohort=None if new_cohort == NO_COHORT else new_cohort),
                 lambda made: f"Account {made.username!r} created.",
-                clear=("admin_new_username", "admin_new_name", "admin_new_role", "admin_new_cohort",
-                       "admin_new_password"))
+                clear={"admin_new_username": "", "admin_new_name": "", "admin_new_password": ""})
     st.subheader("Import users from a CSV file")
     st.caption("Columns: name, username (or email), role (learner, lead, admin), cohort, password. "
                "Either every row is created or none is.")
@@ -111,7 +115,7 @@ with users_tab:
             if report.ok:
                 st.session_state[UPLOAD_KEY] = st.session_state.get(UPLOAD_KEY, 0) + 1
                 act("Users", lambda: report, lambda r: f"{len(r.created)} account(s) created.",
-                    clear=("admin_csv_text",))
+                    clear={"admin_csv_text": ""})
             else:
                 st.error("Nothing was created. Fix these lines and import again:\n\n"
                          + "\n".join(f"- {p}" for p in report.problems))
@@ -147,7 +151,7 @@ with users_tab:
         act("Users", lambda: user_data.delete_user(ctx.sessions, user, picked),
             lambda removed: f"{picked!r} deleted. Rows removed: "
                             + ", ".join(f"{table} {n}" for table, n in removed.items()) + ".",
-            clear=("admin_delete_confirm", "admin_export_file", "admin_pick_user"))
+            clear={"admin_delete_confirm": "", "admin_export_file": None, "admin_pick_user": None})
 
 with cohorts_tab:
     flash("Cohorts")
@@ -167,8 +171,7 @@ with cohorts_tab:
                                                        start_date=start, pacing=pacing, leads=leads,
                                                        known_tracks=titles),
                 lambda _: f"Cohort {cohort_name.strip()!r} created.",
-                clear=("admin_cohort_name", "admin_cohort_track", "admin_cohort_start", "admin_cohort_pacing",
-                       "admin_cohort_leads"))
+                clear={"admin_cohort_name": "", "admin_cohort_leads": []})
     st.subheader("Move a learner")
     mover = st.selectbox("Learner", [u.username for u in users if u.role == "learner"], key="admin_move_user")
     target = st.selectbox("To cohort", [*cohort_names, NO_COHORT], key="admin_move_cohort")
