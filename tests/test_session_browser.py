@@ -91,6 +91,7 @@ def journey(browser, name: str, steps) -> None:
 
 def test_a_reload_and_a_new_tab_keep_the_session_and_log_out_ends_it(app, browser):
     url, _ = app
+    from playwright.sync_api import expect
 
     def steps(context, page):
         page.goto(url)
@@ -101,6 +102,7 @@ def test_a_reload_and_a_new_tab_keep_the_session_and_log_out_ends_it(app, browse
         assert not cookie["secure"] and cookie["expires"] > 0, cookie  # persistent; Secure only behind HTTPS
         page.reload()
         expect_logged_in(page, "ada")
+        expect(page.get_by_text("Deploy", exact=True)).to_have_count(0)  # client.toolbarMode = "minimal"
         shot(page, "after-reload")
         other = context.new_page()
         other.goto(f"{url}/progress")
