@@ -155,13 +155,16 @@ class GradingService:
         the learner's Submit or an earlier regrade of it. SubmitError when it is not a Submit or
         the queue cannot take it (then nothing is left behind).
         """
+        # Read, then write in a transaction of its own: SQLite cannot upgrade a read transaction to
+        # a write once a grader has committed in between ("database is locked" at once, no waiting).
         with self.sessions() as session:
             original = session.get(Submission, submission_id)
             if original is None or original.mode != "submit":
                 raise SubmitError(f"Submission {submission_id} is not a Submit, so there is nothing to regrade.")
             if original.exercise_id not in self.bank.exercises:
                 raise SubmitError(f"There is no exercise {original.exercise_id!r}.")
-            queue = self.queue_for(original.exercise_id)
+        queue = self.queue_for(original.exercise_id)
+        with self.sessions() as session:
             sub = submissions.create_submission(
                 session, user_id=original.user_id, exercise_id=original.exercise_id, mode="submit",
                 code=original.code, late_minutes=original.late_minutes, queue=queue,
