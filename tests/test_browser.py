@@ -37,9 +37,9 @@ def test_a_learner_submits_attention_in_chromium_and_sees_passed(server):
             verdict = page.get_by_text("tests passed")
             expect(verdict).to_contain_text("passed", timeout=90_000)
             text = verdict.inner_text()
-            verdict.scroll_into_view_if_needed()
+            # A full-page shot instead of scrolling to the verdict: a rerun may redraw (detach) it.
             page.wait_for_timeout(1000)
-            page.screenshot(path=str(SCREENSHOTS / "e2e-attention-passed.png"))
+            page.screenshot(path=str(SCREENSHOTS / "e2e-attention-passed.png"), full_page=True)
             assert "**passed**" not in text and "passed" in text, text
             assert "failed" not in text and "error" not in text, text
         except Exception:
