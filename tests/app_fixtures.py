@@ -76,3 +76,17 @@ def click(at: AppTest, exercise_id: str, kind: str, code: str, click_id: str = "
     """What the editor sends when Run or Submit is clicked: the text, and the click with the text it grades."""
     at.session_state[f"editor:{exercise_id}"] = {"code": code, "action": {"kind": kind, "id": click_id, "code": code}}
     return at.run()
+
+
+def table(at: AppTest, column: str):
+    """The dataframe that has ``column`` (AppTest does not expose dataframe keys)."""
+    return next(df.value for df in at.dataframe if column in df.value.columns)
+
+
+def log_in(username: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.text_input(key="login_username").input(username)
+    at.text_input(key="login_password").input("password-123")
+    at.button[0].click().run()
+    assert at.session_state["user"].username == username
+    return at

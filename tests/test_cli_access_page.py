@@ -9,7 +9,7 @@ import urllib.request
 
 import pytest
 
-from test_app import add_user, app_env, logged_in  # noqa: F401 (app_env is a fixture)
+from app_fixtures import add_user, app_env, logged_in  # noqa: F401 (app_env is a fixture)
 from ports import free_port
 
 

@@ -18,7 +18,7 @@ from portal.health import admin_health, health_snapshot, percentile
 
 from conftest import make_settings
 from db_fixtures import db_engine, db_session, db_sessions, db_url, learner_id  # noqa: F401  (fixtures)
-from test_admin_page import add_user, app_env  # noqa: F401  (app_env is a fixture)
+from admin_page_fixtures import add_account, tiny_app_env  # noqa: F401  (tiny_app_env: the fixture)
 
 NOW = datetime(2026, 3, 2, 12, 0, 0, tzinfo=timezone.utc)
 PAGE = str(PROJECT_ROOT / "app_pages" / "health.py")
@@ -134,8 +134,8 @@ def open_page(viewer: CurrentUser) -> AppTest:
     return at
 
 
-def test_an_admin_sees_the_health_page(app_env):
-    at = open_page(add_user(app_env, "boss", "admin"))
+def test_an_admin_sees_the_health_page(tiny_app_env):
+    at = open_page(add_account(tiny_app_env, "boss", "admin"))
     assert [t.value for t in at.title] == ["Grading health"]
     labels = [m.label for m in at.metric]
     assert "cpu queue" in labels and "gpu queue" in labels and "Longest wait" in labels
@@ -145,19 +145,19 @@ def test_an_admin_sees_the_health_page(app_env):
 
 
 @pytest.mark.parametrize("role", ["learner", "lead"])
-def test_others_are_refused_the_health_page(app_env, role):
-    at = open_page(add_user(app_env, "someone", role))
+def test_others_are_refused_the_health_page(tiny_app_env, role):
+    at = open_page(add_account(tiny_app_env, "someone", role))
     assert any("Only an admin" in e.value for e in at.error)
     assert not at.metric and not at.dataframe and not at.title
 
 
-def test_the_health_page_is_in_the_admins_navigation_only(app_env):
-    from test_lead_page import log_in
+def test_the_health_page_is_in_the_admins_navigation_only(tiny_app_env):
+    from app_fixtures import log_in
     from cohort_fixtures import seed
     from db.engine import make_engine, session_factory
     from db.migrate import upgrade
 
-    engine = make_engine(app_env.sqlalchemy_url)
+    engine = make_engine(tiny_app_env.sqlalchemy_url)
     upgrade(engine)
     seed(session_factory(engine))
     engine.dispose()

@@ -20,7 +20,7 @@ from portal.catalog import mark_lesson_read
 from portal.landing import after_login_path, current_item, home_track, landing_page, may_open
 
 from cohort_fixtures import graded, seed
-from test_app import APP, app_env  # noqa: F401  (the fixture)
+from app_fixtures import APP, app_env  # noqa: F401  (the fixture)
 
 # --- the rules --------------------------------------------------------------------------------
 

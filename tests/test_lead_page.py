@@ -13,7 +13,7 @@ from db.migrate import upgrade
 from portal import cohorts as cohort_admin
 
 from cohort_fixtures import graded, seed
-from test_app import APP, app_env  # noqa: F401  (the fixture)
+from app_fixtures import APP, app_env, log_in, table  # noqa: F401  (app_env: the fixture)
 
 
 def seeded(settings):
@@ -25,20 +25,6 @@ def seeded(settings):
     graded(sessions, world.bob.id, "stable-softmax", "passed", score=10)
     cohort_admin.set_deadline(sessions, world.lena, world.alpha, "week-1-softmax", date.today() - timedelta(days=1))
     return engine, world
-
-
-def table(at: AppTest, column: str):
-    """The dataframe that has ``column`` (AppTest does not expose dataframe keys)."""
-    return next(df.value for df in at.dataframe if column in df.value.columns)
-
-
-def log_in(username: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60).run()
-    at.text_input(key="login_username").input(username)
-    at.text_input(key="login_password").input("password-123")
-    at.button[0].click().run()
-    assert at.session_state["user"].username == username
-    return at
 
 
 def test_a_lead_sees_only_their_cohort_with_its_heatmap_drill_down_and_gradebook(app_env):

@@ -17,8 +17,8 @@ from portal.leaderboard import (NoLeaderboard, Run, board_table, cohort_leaderbo
 
 from cohort_fixtures import seed
 from db_fixtures import db_engine, db_sessions, db_url  # noqa: F401  (fixtures)
-from test_admin_page import app_env  # noqa: F401  (fixture: the app on the tiny content tree, cold grading)
-from test_lead_page import log_in, table
+from admin_page_fixtures import tiny_app_env  # noqa: F401  (fixture: the app on the tiny content tree, cold grading)
+from app_fixtures import log_in, table
 
 BOARD_YAML = textwrap.dedent("""\
     leaderboard:
@@ -197,8 +197,8 @@ def seeded_app(settings, content_tree):
     return engine, world
 
 
-def test_a_lead_sees_the_leaderboard_on_the_cohort_page(app_env, content_tree):
-    engine, _ = seeded_app(app_env, content_tree)
+def test_a_lead_sees_the_leaderboard_on_the_cohort_page(tiny_app_env, content_tree):
+    engine, _ = seeded_app(tiny_app_env, content_tree)
     at = log_in("lena")
     at.switch_page("app_pages/cohort.py").run()
     assert not at.exception, at.exception
@@ -210,8 +210,8 @@ def test_a_lead_sees_the_leaderboard_on_the_cohort_page(app_env, content_tree):
     engine.dispose()
 
 
-def test_a_learner_sees_their_cohorts_board_on_the_exercise_page(app_env, content_tree):
-    engine, _ = seeded_app(app_env, content_tree)
+def test_a_learner_sees_their_cohorts_board_on_the_exercise_page(tiny_app_env, content_tree):
+    engine, _ = seeded_app(tiny_app_env, content_tree)
     at = log_in("bob")
     at.switch_page("app_pages/exercise.py")
     at.query_params["id"] = "double"

@@ -24,8 +24,8 @@ from portal.context import build_context
 
 from conftest import make_settings, write_content, write_exercise
 from playground_fixtures import LEARNER_TEXT, add_playground, artifact_texts
-from test_app import add_user, app_env, logged_in, wait_for_verdict  # noqa: F401 (app_env is a fixture)
-from test_service import new_user, wait_final
+from app_fixtures import add_user, app_env, logged_in, wait_for_verdict  # noqa: F401 (app_env is a fixture)
+from service_fixtures import new_user, wait_final
 
 pytestmark = pytest.mark.slow
 DOUBLE = "def double(x):\n    return x * 2\n"

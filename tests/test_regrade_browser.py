@@ -11,8 +11,8 @@ from courseware.content_version import content_version
 from courseware.loader import load_bank
 from db.engine import make_engine, session_factory
 from db.users import find_user
-from test_browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, server  # noqa: F401  (server: the fixture)
-from test_regrade_pages import OLD_VERSION, graded
+from browser_fixtures import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, server  # noqa: F401  (server: the fixture)
+from regrade_fixtures import OLD_VERSION, graded
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -10,28 +10,12 @@ from sqlalchemy import select
 
 from courseware.content_version import content_version
 from courseware.loader import load_bank
-from db import submissions
 from db.models import Submission
 from portal import admin
 from portal.regrade import STALE_LABEL
-from test_admin_page import _sessions, add_user, app_env, open_page  # noqa: F401  (app_env: the fixture)
-from test_app import logged_in
-
-OLD_VERSION = "0ld0ld0ld0ld"
-CODE = "def double(x):\n    return x * 2\n"
-
-
-def graded(sessions, user_id: int, *, exercise_id="double", score: float, status: str, version: str | None,
-           points: float = 10, regrade_of: int | None = None, tests=()) -> int:
-    """A stored verdict, as a worker would have written it (against the tests of ``version``)."""
-    with sessions() as session:
-        sub = submissions.create_submission(session, user_id=user_id, exercise_id=exercise_id, mode="submit",
-                                            code=CODE, queue="cpu", regrade_of=regrade_of)
-        session.commit()
-        submissions.store_result(session, sub.id, status=status, score=score, tests=list(tests), artifacts=[],
-                                 points_possible=points, content_version=version)
-        return sub.id
-
+from admin_page_fixtures import add_account, open_page, page_sessions, tiny_app_env  # noqa: F401  (the fixture)
+from app_fixtures import logged_in
+from regrade_fixtures import OLD_VERSION, graded
 
 def table(at, column: str):
     """The dataframe that has ``column``."""
@@ -50,10 +34,10 @@ def wait_regraded(sessions, original_id: int, timeout_s: float = 90) -> Submissi
 
 
 @pytest.mark.slow
-def test_an_admin_regrades_from_the_page_and_the_learner_sees_the_new_verdict(app_env):
-    boss = add_user(app_env, "boss", "admin")
-    ada = add_user(app_env, "ada", "learner")
-    sessions = _sessions(app_env)
+def test_an_admin_regrades_from_the_page_and_the_learner_sees_the_new_verdict(tiny_app_env):
+    boss = add_account(tiny_app_env, "boss", "admin")
+    ada = add_account(tiny_app_env, "ada", "learner")
+    sessions = page_sessions(tiny_app_env)
     original = graded(sessions, ada.id, score=5, status="failed", version=OLD_VERSION)
 
     at = open_page(boss)
@@ -70,7 +54,7 @@ def test_an_admin_regrades_from_the_page_and_the_learner_sees_the_new_verdict(ap
     assert any("Queued 0 submission(s)" in s.value and "1 already graded against these tests" in s.value
                for s in at.success)
 
-    learner = logged_in(app_env, "ada", "correct horse")
+    learner = logged_in(tiny_app_env, "ada", "correct horse")
     learner.switch_page("app_pages/exercise.py")
     learner.query_params["id"] = "double"
     learner.run()
@@ -87,16 +71,16 @@ def test_an_admin_regrades_from_the_page_and_the_learner_sees_the_new_verdict(ap
     sessions.kw["bind"].dispose()
 
 
-def test_older_verdicts_are_marked_on_the_exercise_page_my_progress_and_the_cohort_page(app_env):
-    boss = add_user(app_env, "boss", "admin")
-    ada = add_user(app_env, "ada", "learner")
-    sessions = _sessions(app_env)
+def test_older_verdicts_are_marked_on_the_exercise_page_my_progress_and_the_cohort_page(tiny_app_env):
+    boss = add_account(tiny_app_env, "boss", "admin")
+    ada = add_account(tiny_app_env, "ada", "learner")
+    sessions = page_sessions(tiny_app_env)
     admin.create_cohort(sessions, boss, name="Spring", track_id="tiny", start_date=date.today() - timedelta(days=3),
                         pacing="all-open", known_tracks={"tiny"})
     admin.move_learner(sessions, boss, "ada", "Spring")
     stale = graded(sessions, ada.id, score=5, status="failed", version=OLD_VERSION)
 
-    learner = logged_in(app_env, "ada", "correct horse")
+    learner = logged_in(tiny_app_env, "ada", "correct horse")
     learner.switch_page("app_pages/progress.py").run()
     assert not learner.exception, learner.exception
     assert any(f"Your best score on **Double a tensor** was {STALE_LABEL}" in w.value for w in learner.warning)
@@ -107,7 +91,7 @@ def test_older_verdicts_are_marked_on_the_exercise_page_my_progress_and_the_coho
     assert not any("regraded" in w.value for w in (*learner.warning, *learner.info))
     assert list(table(learner, "note")) and table(learner, "note")["note"][0] == STALE_LABEL
 
-    lead = logged_in(app_env, "boss", "correct horse")
+    lead = logged_in(tiny_app_env, "boss", "correct horse")
     lead.switch_page("app_pages/cohort.py").run()
     assert not lead.exception, lead.exception
     assert any(f"Outlined in orange: 1 best score(s) {STALE_LABEL}" in c.value for c in lead.caption)
@@ -115,7 +99,7 @@ def test_older_verdicts_are_marked_on_the_exercise_page_my_progress_and_the_coho
     assert list(drill["attempt"]) == [stale] and list(drill["note"]) == [STALE_LABEL]
 
     # Graded again against the current tests: nothing is marked any more.
-    spec = load_bank(app_env.content_dir).exercises["double"]
+    spec = load_bank(tiny_app_env.content_dir).exercises["double"]
     graded(sessions, ada.id, score=5, status="failed", version=content_version(spec))
     learner.switch_page("app_pages/progress.py").run()
     assert not any(STALE_LABEL in w.value for w in learner.warning)

@@ -1,17 +1,16 @@
 """The grading service and local queue with a real database file and the real sandbox."""
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from checker.jobs import grade_submission
 from checker.queue import LocalPool
 from checker.service import SubmitError
-from db import submissions, users
+from db import submissions
 from portal.context import build_context
 
 from conftest import make_settings
+from service_fixtures import new_user, wait_final
 
 pytestmark = pytest.mark.slow
 
@@ -21,23 +20,6 @@ def tiny_ctx(tmp_path, content_tree):
     context = build_context(make_settings(tmp_path / "data", content_tree))
     yield context
     context.close()
-
-
-def new_user(ctx, name="ada") -> int:
-    with ctx.sessions() as session:
-        user = users.create_user(session, name, "password-123")
-        session.commit()
-        return user.id
-
-
-def wait_final(ctx, user_id, submission_id, timeout_s=60):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        view = ctx.grading.verdict(user_id=user_id, submission_id=submission_id)
-        if view.final:
-            return view
-        time.sleep(0.05)
-    raise AssertionError(f"submission {submission_id} not final after {timeout_s}s")
 
 
 def test_a_submission_is_stored_as_queued_before_its_job_starts(tiny_ctx):

@@ -15,8 +15,8 @@ import pytest
 
 from app_server import running_app
 from conftest import make_settings
-from test_browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS
-from test_lead_browser import first_steps_content, seed_cohort
+from browser_fixtures import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS
+from lead_fixtures import first_steps_content, seed_cohort
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

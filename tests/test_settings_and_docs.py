@@ -66,3 +66,21 @@ def test_importing_everything_the_app_process_loads_does_not_pull_in_torch():
     out = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "False"
+
+
+def test_no_test_module_imports_another():
+    """Shared fixtures and helpers live in conftest.py and fixture modules (``*_fixtures.py`` and
+    the like), so a test module can be run, changed or deleted on its own."""
+    import ast
+
+    tests = PROJECT_ROOT / "tests"
+    modules = {p.stem for p in tests.glob("test_*.py")}
+    offenders = []
+    for path in sorted(tests.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            for name in names:
+                if name.removeprefix("tests.") in modules:
+                    offenders.append(f"{path.name} imports {name}")
+    assert not offenders, "; ".join(offenders)
