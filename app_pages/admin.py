@@ -11,10 +11,7 @@ from datetime import date
 
 import streamlit as st
 
-from db.models import PACINGS, USER_ROLES
-from db.users import UserError
 from portal import admin, user_data
-from portal.access import AccessDenied
 from portal.regrade import regrade
 from ui.session import get_context, require_user
 
@@ -45,7 +42,7 @@ def act(tab: str, action: Callable[[], object], message: Callable[[object], str]
     (key → its empty value), and rerun; on failure show why and keep what was typed."""
     try:
         result = action()
-    except (admin.AdminError, UserError, AccessDenied) as exc:
+    except admin.ADMIN_ERRORS as exc:
         st.error(str(exc))
         return
     # New accounts are listed with their passwords under the message, once.
@@ -89,7 +86,7 @@ with users_tab:
         st.subheader("Add a user")
         new_username = st.text_input("Username or e-mail", key="admin_new_username")
         new_name = st.text_input("Name", key="admin_new_name")
-        new_role = st.selectbox("Role", USER_ROLES, key="admin_new_role")
+        new_role = st.selectbox("Role", admin.USER_ROLES, key="admin_new_role")
         new_cohort = st.selectbox("Cohort", [NO_COHORT, *cohort_names], key="admin_new_cohort")
         new_password = st.text_input("Password (leave empty to generate one)", type="password",
                                      key="admin_new_password")
@@ -130,7 +127,7 @@ with users_tab:
             lambda _: f"{picked!r} deactivated and logged out everywhere.")
     if on_col.button("Activate", key="admin_activate"):
         act("Users", lambda: admin.set_active(ctx.sessions, user, picked, True), lambda _: f"{picked!r} activated.")
-    role = st.selectbox("Role", USER_ROLES, key="admin_role_new")
+    role = st.selectbox("Role", admin.USER_ROLES, key="admin_role_new")
     if st.button("Change role", key="admin_set_role"):
         act("Users", lambda: admin.set_role(ctx.sessions, user, picked, role), lambda _: f"{picked!r} is now a {role}.")
     st.subheader("Export or delete an account")
@@ -140,7 +137,7 @@ with users_tab:
     if st.button("Prepare export", key="admin_export"):
         try:
             st.session_state["admin_export_file"] = user_data.export_account(ctx.sessions, user, picked)
-        except (admin.AdminError, AccessDenied) as exc:
+        except admin.ADMIN_ERRORS as exc:
             st.error(str(exc))
     if (export := st.session_state.get("admin_export_file")) is not None:
         st.download_button(f"Download {export[0]}", export[1], file_name=export[0], mime="application/zip",
@@ -163,7 +160,7 @@ with cohorts_tab:
         cohort_name = st.text_input("Name", key="admin_cohort_name", placeholder="Spring 2026")
         track_id = st.selectbox("Track", list(titles), format_func=titles.get, key="admin_cohort_track")
         start = st.date_input("Start date", value=date.today(), key="admin_cohort_start")
-        pacing = st.selectbox("Pacing", PACINGS, key="admin_cohort_pacing",
+        pacing = st.selectbox("Pacing", admin.PACINGS, key="admin_cohort_pacing",
                               help="weekly: one module opens per week; all-open: everything at once")
         leads = st.multiselect("Leads", [u.username for u in users if u.role != "learner"], key="admin_cohort_leads")
         if st.form_submit_button("Create cohort", key="admin_create_cohort"):

@@ -3,9 +3,8 @@ from datetime import datetime, timezone
 
 import streamlit as st
 
-from checker.service import SubmitError
-from portal.exercise import (attempts, earned_solution, hints_revealed, latest_submission, load_code, prompt_body,
-                             reveal_hint, save_code)
+from portal.exercise import (SubmitError, attempts, earned_solution, hints_revealed, latest_submission, load_code,
+                             prompt_body, reveal_hint, save_code)
 from portal.leaderboard import cohort_leaderboard, member_cohorts
 from portal.navigation import referenced_items, render_references
 from portal.pacing import exercise_lock

@@ -18,6 +18,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from checker.classify import RULE
+
 ICONS = {"passed": "✅", "failed": "❌", "error": "⚠️", "skipped": "⏭️"}
 MODE_LABELS = {
     "run": "Run (public tests)",
@@ -31,20 +33,19 @@ message last so a long one can run to the end of the line without breaking the c
 MAX_OUTPUT_CHARS = 8000
 
 
-RULE_CLASS = "rule"  # checker.classify.RULE: a failed rule test (the run scores 0)
 
 
 def broken_rules(tests: Sequence[Mapping[str, Any]]) -> list[str]:
     """Names of the rule tests that failed (the grader marks them with the ``rule`` error class)."""
-    return [t["name"] for t in tests if t.get("error_class") == RULE_CLASS]
+    return [t["name"] for t in tests if t.get("error_class") == RULE]
 
 
 def verdict_rows(tests: Sequence[Mapping[str, Any]]) -> list[dict[str, object]]:
     """One row per test: broken rules first, then the others in the order the tests reported;
     icon, name, kind, result, message, seconds."""
-    ordered = sorted(tests, key=lambda t: t.get("error_class") != RULE_CLASS)
+    ordered = sorted(tests, key=lambda t: t.get("error_class") != RULE)
     return [{"": ICONS.get(t["outcome"], "?"), "test": t["name"],
-             "kind": "rule" if t.get("error_class") == RULE_CLASS else t["visibility"],
+             "kind": "rule" if t.get("error_class") == RULE else t["visibility"],
              "result": t["outcome"], "message": t["message"], "seconds": round(float(t["duration_s"]), 3)}
             for t in ordered]
 
@@ -102,12 +103,12 @@ def failing_tests(tests: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]
     """The tests that did not pass (failed or error; skipped ones are not failures): broken rules first,
     then in the order the tests reported."""
     bad = [t for t in tests if t["outcome"] in ("failed", "error")]
-    return sorted(bad, key=lambda t: t.get("error_class") != RULE_CLASS)
+    return sorted(bad, key=lambda t: t.get("error_class") != RULE)
 
 
 def test_kind(test: Mapping[str, Any]) -> str:
     """``rule``, ``public`` or ``hidden``."""
-    return "rule" if test.get("error_class") == RULE_CLASS else test["visibility"]
+    return "rule" if test.get("error_class") == RULE else test["visibility"]
 
 
 # What the harness's messages say when they know both sides (course_harness.assert_tensor_close and

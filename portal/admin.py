@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from db import users
 from db.models import PACINGS, USER_ROLES, Cohort, CohortMember, User
-from portal.access import require_admin
+from portal.access import AccessDenied, require_admin
 from portal.auth import CurrentUser
 
 CSV_COLUMNS = ("name", "username", "email", "role", "cohort", "password")
@@ -33,6 +33,11 @@ CSV_COLUMNS = ("name", "username", "email", "role", "cohort", "password")
 
 class AdminError(ValueError):
     """An admin action that cannot be done as asked; the message says what to change."""
+
+
+ADMIN_ERRORS = (AdminError, users.UserError, AccessDenied)
+"""What an admin action may raise with a message to show as it is (pages catch these, so that
+they need not know the database layer's error types)."""
 
 
 @dataclass(frozen=True)

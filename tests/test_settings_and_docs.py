@@ -84,3 +84,19 @@ def test_no_test_module_imports_another():
                 if name.removeprefix("tests.") in modules:
                     offenders.append(f"{path.name} imports {name}")
     assert not offenders, "; ".join(offenders)
+
+
+def test_pages_import_only_portal_ui_streamlit_and_the_standard_library():
+    """Pages stay thin: rules live in portal/, drawing in ui/; a page never reaches into the database,
+    the grader or the content loader (their errors reach pages through portal)."""
+    import ast
+    import sys
+
+    allowed = {"portal", "ui", "streamlit", "altair", "__future__"} | set(sys.stdlib_module_names)
+    offenders = []
+    for path in sorted((PROJECT_ROOT / "app_pages").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) and node.level == 0 else []
+            offenders += [f"{path.name} imports {n}" for n in names if n.split(".")[0] not in allowed]
+    assert not offenders, "; ".join(offenders)
