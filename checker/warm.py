@@ -9,12 +9,14 @@ the tests themselves. What confines each job (see ``harness/zygote.py`` for the 
 
 - bubblewrap: new network, PID, IPC, UTS and mount namespaces; a read-only system; no view
   of the project folder, the database, the reference solutions or other slots;
-- the child drops to the slot's own unprivileged uid, so ``RLIMIT_NPROC`` and file
-  permissions apply and it cannot signal the zygote or other slots;
+- each job is two children: the learner's code runs in one, as the slot's learner uid; the
+  tests (the judge) run in the other, as the slot's judge uid, not dumpable, reaching the
+  learner's code only through a socket (``harness/bridge.py``). Neither can signal the zygote
+  or other slots, and the learner's process cannot signal, trace or read the judge;
 - cgroup v1 ``memory`` and ``pids`` limits per slot, when the host allows it (root);
 - rlimits on address space, file size, CPU time and open files;
 - size-capped tmpfs for the workspace and ``/tmp``, wiped after every job, and every
-  process of the slot uid killed after every job.
+  process of the slot's two uids killed after every job.
 """
 from __future__ import annotations
 
@@ -48,7 +50,9 @@ from courseware.spec import ExerciseSpec
 log = logging.getLogger(__name__)
 RUNTIME = Path(__file__).parent / "harness"
 SLOT_UID_BASE = 61000
-SLOTS_PER_INSTANCE = 64
+UIDS_PER_INSTANCE = 64
+UIDS_PER_SLOT = 2  # the learner's process and the judge each have their own
+SLOTS_PER_INSTANCE = UIDS_PER_INSTANCE // UIDS_PER_SLOT
 MAX_INSTANCES = 60  # uids 61000..64839, below nobody (65534)
 LOCK_DIR = Path("/run/course-checker")
 CGROUP_ROOT = Path("/sys/fs/cgroup")
@@ -100,6 +104,7 @@ class Slot:
         self.index = index
         self.gpu = gpu
         self.uid = uid
+        self.judge_uid = uid + 1
         self.python = python
         self.corpus = corpus
         self.protections = protections
@@ -125,7 +130,7 @@ class Slot:
                "--perms", "0755", "--dir", "/opt", "--ro-bind", str(RUNTIME), "/opt/course-runtime"]
         if self.corpus is not None:
             cmd += ["--perms", "0755", "--dir", "/data", "--ro-bind", str(self.corpus), "/data/tinyshakespeare.txt"]
-        args = ["--uid", str(self.uid)]
+        args = ["--uid", str(self.uid), "--judge-uid", str(self.judge_uid)]
         if self.gpu is not None:
             cmd += self.gpu.bwrap_args()
             args += ["--gpu"]
@@ -272,9 +277,9 @@ class WarmChecker:
         self.corpus = corpus
         self._slots: queue.Queue[Slot] = queue.Queue()
         self._instance, self._lock = _claim_instance()
-        base = SLOT_UID_BASE + self._instance * SLOTS_PER_INSTANCE
+        base = SLOT_UID_BASE + self._instance * UIDS_PER_INSTANCE
         self.gpu = gpu
-        self._all = [Slot(i, base + i, python, corpus, self.protections, gpu)
+        self._all = [Slot(i, base + UIDS_PER_SLOT * i, python, corpus, self.protections, gpu)
                      for i in range(min(slots, SLOTS_PER_INSTANCE))]
         first = self._all[0].cgroups
         self.protections.cgroup_memory = first["memory"] is not None
@@ -312,7 +317,8 @@ class WarmChecker:
         try:
             slot.set_process_limit(spec.limits.processes)
             token = secrets.token_hex(16)
-            job = {"id": f"job-{uuid.uuid4().hex}", "uid": slot.uid, "tests": list(test_files), "token": token,
+            job = {"id": f"job-{uuid.uuid4().hex}", "uid": slot.uid, "judge_uid": slot.judge_uid,
+                   "tests": list(test_files), "token": token,
                    "files": {"submission.py": code, **files}, "corpus": self.corpus is not None,
                    "hidden": [name for name, visibility in test_files.items() if visibility == "hidden"],
                    "inputs": checked_for_workspace(inputs) if inputs is not None else None,
@@ -361,8 +367,8 @@ class WarmChecker:
 
     @property
     def uids(self) -> list[int]:
-        """The unprivileged uids this engine's jobs run as."""
-        return [slot.uid for slot in self._all]
+        """The unprivileged uids this engine's jobs run as (learners' processes and judges)."""
+        return [uid for slot in self._all for uid in (slot.uid, slot.judge_uid)]
 
     def close(self) -> None:
         """Stop every zygote and free this engine's uid range."""

@@ -23,6 +23,10 @@ class SettingsError(ValueError):
     """An environment variable holds a value the platform cannot use."""
 
 
+MAX_CHECKER_WORKERS = 32
+"""Slots one grading engine runs: 64 uids per engine, two per slot (the learner's process and
+the judge: checker.warm.SLOTS_PER_INSTANCE; a test ties the two)."""
+
 @dataclass(frozen=True)
 class Settings:
     """Platform configuration. Each field names the environment variable that sets it."""
@@ -128,8 +132,8 @@ class Settings:
                                 "trusted user: also set CHECKER_ALLOW_UNSANDBOXED=yes to confirm.")
         if self.checker_sandbox not in {"bwrap", "none"}:
             raise SettingsError(f"CHECKER_SANDBOX={self.checker_sandbox!r}: use 'bwrap' or 'none'")
-        if not 1 <= self.checker_workers <= 64:
-            raise SettingsError(f"CHECKER_WORKERS={self.checker_workers}: use a number from 1 to 64")
+        if not 1 <= self.checker_workers <= MAX_CHECKER_WORKERS:
+            raise SettingsError(f"CHECKER_WORKERS={self.checker_workers}: use a number from 1 to {MAX_CHECKER_WORKERS}")
         if not 0 <= self.backup_every_hours <= 24 * 365:
             raise SettingsError(f"BACKUP_EVERY_HOURS={self.backup_every_hours}: use hours from 1 to 8760, or 0 for none")
         if not 1 <= self.backup_keep <= 10000:

@@ -116,6 +116,10 @@ class MetricGate:
         item, trusted = self._item, self._trusted
         if item is None or trusted is None:
             return  # no test is running: import or collection time
+        bridge = sys.modules.get("bridge")
+        peer = getattr(bridge, "_JUDGE", None)
+        if peer is not None and peer.depth:
+            return  # the test's code, but called by the learner's (a callback it was handed)
         harness = self._getframe(1)
         caller = harness.f_back if harness.f_code is self._harness_code else None
         if caller is None or caller.f_globals is not trusted[0] or id(caller.f_code) not in trusted[1]:

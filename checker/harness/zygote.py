@@ -1,15 +1,22 @@
-"""The warm grader that lives inside the sandbox and forks one child per job.
+"""The warm grader that lives inside the sandbox and forks two children per job.
 
-    bwrap … python zygote.py --uid 61000 [--cgroup-memory DIR] [--cgroup-pids DIR]
+    bwrap … python zygote.py --uid 61000 --judge-uid 61001 [--cgroup-memory DIR] [--cgroup-pids DIR]
 
 Started once per worker slot by ``checker.warm``. It imports torch and pytest, runs pytest
 once so its internals are loaded, freezes the heap, then reads jobs as JSON lines on stdin
-and answers each with one JSON line on stdout. Each job runs in a forked child that joins
-the slot's cgroups, takes rlimits, drops to the slot's unprivileged uid and runs pytest on
-a private workspace in a size-capped tmpfs. Afterwards every process of that uid is killed
-and the workspace and /tmp are wiped, so nothing leaks into the next job.
+and answers each with one JSON line on stdout. Each job forks
 
-This process is trusted: learner code only ever runs in the children.
+- the **learner's process**: the slot's learner uid, a folder holding only ``submission.py``;
+  it imports the learner's code when the judge first asks and answers the judge's requests
+  (``bridge.serve``);
+- the **judge**: its own uid, not dumpable (no ptrace, no reading its memory through
+  ``/proc``), a folder with the tests the learner's uid cannot read; it runs pytest, reaches
+  the learner's code only through the socket (``bridge``) and alone holds the result pipe.
+
+Both join the slot's cgroups and take rlimits. Afterwards every process of both uids is
+killed and the workspace and /tmp are wiped, so nothing leaks into the next job.
+
+This process is trusted: learner code only ever runs in the learner's child.
 """
 from __future__ import annotations
 
@@ -23,6 +30,7 @@ import resource
 import selectors
 import shutil
 import signal
+import socket
 import stat
 import sys
 import time
@@ -38,6 +46,10 @@ MAX_ARTIFACT_BYTES = 256 * 1024
 MAX_LIVE = 4
 LIVE_INTERVAL_S = 1.0
 PR_SET_NO_NEW_PRIVS = 38
+PR_SET_DUMPABLE = 4
+SHARED_DIR = "shared"
+"""Per job, the one folder both children may write: tests' ``tmp_path`` lives there, so a test
+can hand the learner's code a path to save a checkpoint to and read it back."""
 EXIT_SETUP_FAILED = 70
 EXIT_OUTPUT_LIMIT = 71
 
@@ -53,6 +65,7 @@ def warm_up() -> None:
     import torch.nn.functional  # noqa: F401
 
     sys.path.insert(0, RUNTIME)
+    import bridge  # noqa: F401
     import course_harness  # noqa: F401
     import metric_gate  # noqa: F401  (loaded by each job's pytest with -p metric_gate)
     import result_stream  # noqa: F401
@@ -112,26 +125,39 @@ def vm_size_bytes() -> int:
 
 
 def write_workspace(job: dict) -> dict:
-    """Create the job's folders: code (read-only to the learner), artifacts (theirs), output."""
+    """Create the job's folders: the judge's (tests), the learner's (their code), a shared one,
+    artifacts (the judge's) and the output file."""
     root = f"{JOBS}/{job['id']}"
-    # The output file lives on its own tmpfs, where the learner cannot write, so a full
-    # workspace cannot stop pytest from reporting.
-    paths = {"root": root, "code": f"{root}/code", "artifacts": f"{root}/artifacts",
-             "output": f"{OUTPUT}/{job['id']}.txt"}
-    os.makedirs(paths["code"], mode=0o755)
+    # The output file lives on its own tmpfs, where neither child can write but through the
+    # descriptor it is given, so a full workspace cannot stop pytest from reporting.
+    paths = {"root": root, "code": f"{root}/judge", "learner": f"{root}/learner", "shared": f"{root}/{SHARED_DIR}",
+             "artifacts": f"{root}/artifacts", "output": f"{OUTPUT}/{job['id']}.txt"}
+    os.makedirs(root, mode=0o755)
     os.chmod(root, 0o755)
-    # Owned by the job's user only so its child can delete the hidden tests once collected;
-    # the files stay root's and read-only.
-    os.chown(paths["code"], job["uid"], job["uid"])
+    # The judge's folder is its uid's only (it deletes the hidden tests once collected); the
+    # files stay root's and read-only. The learner's uid cannot even list it.
+    os.makedirs(paths["code"], mode=0o700)
+    os.chown(paths["code"], job["judge_uid"], job["judge_uid"])
+    os.makedirs(paths["learner"], mode=0o700)
+    os.chown(paths["learner"], job["uid"], job["uid"])
+    os.makedirs(paths["shared"], mode=0o1777)
+    os.chmod(paths["shared"], 0o1777)
     for name, text in job["files"].items():
-        with open(f"{paths['code']}/{name}", "w", encoding="utf-8") as f:
+        folder = paths["learner"] if name == "submission.py" else paths["code"]
+        with open(f"{folder}/{name}", "w", encoding="utf-8") as f:
             f.write(text)
+    # The judge reads the learner's source (tests look for forbidden calls in it) but never runs it:
+    # the copy is outside its import path, and the judge refuses to import ``submission``.
+    paths["source"] = f"{paths['code']}/source/submission.py"
+    os.makedirs(os.path.dirname(paths["source"]), mode=0o755)
+    with open(paths["source"], "w", encoding="utf-8") as f:
+        f.write(job["files"].get("submission.py", ""))
     for name in ("conftest.py", "course_harness.py"):
         shutil.copyfile(f"{RUNTIME}/{name}", f"{paths['code']}/{name}")
     os.makedirs(paths["artifacts"], mode=0o700)
-    os.chown(paths["artifacts"], job["uid"], job["uid"])
+    os.chown(paths["artifacts"], job["judge_uid"], job["judge_uid"])
     if job.get("inputs") is not None:
-        # The learner's own files (a playground run): root's, read-only to the job, plain names only.
+        # The learner's own files (a playground run): root's, read-only to both children, plain names only.
         paths["inputs"] = f"{root}/inputs"
         os.makedirs(paths["inputs"], mode=0o755)
         for name, text in job["inputs"].items():
@@ -147,46 +173,77 @@ GPU = False
 """Set by --gpu: this slot's jobs may use the GPU."""
 
 
-def child(job: dict, paths: dict, result_w: int, cgroups: dict) -> None:
-    """Runs in the forked child: confine itself, become the slot user, run pytest. Never returns."""
+def confine(job: dict, paths: dict, uid: int, keep: tuple[int, ...], cgroups: dict) -> None:
+    """In a forked child: join the slot's cgroups, take the job's rlimits, keep only the
+    descriptors in ``keep`` (plus output on 1 and 2) and become ``uid``."""
+    os.setsid()
+    for controller, directory in cgroups.items():
+        with open(f"{directory}/tasks", "w") as f:
+            f.write(str(os.getpid()))
+    limits = job["limits"]
+    memory = int(limits["memory_mb"]) * 1024 * 1024
+    if not (GPU and "memory" in cgroups):
+        # CUDA maps far more address space than it uses; GPU jobs rely on the cgroup instead.
+        address_space = vm_size_bytes() + memory
+        resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (MAX_FILE_BYTES, MAX_FILE_BYTES))
+    cpu = int(limits["time_s"]) + 2
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
+    resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_NPROC, (int(limits["processes"]), int(limits["processes"])))
+    out = os.open(paths["output"], os.O_WRONLY | os.O_APPEND)
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0), os.dup2(out, 1), os.dup2(out, 2)
+    low = 3
+    for fd in sorted(keep):
+        os.closerange(low, fd)
+        low = fd + 1
+    os.closerange(low, 65536)
+    os.setgroups([])
+    os.setgid(uid)
+    os.setuid(uid)  # from here on: no capabilities, no root
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+    os.environ.update({"HOME": "/tmp", "PYTHONHASHSEED": "0"})
+    if job.get("corpus"):
+        os.environ["COURSE_CORPUS"] = "/data/tinyshakespeare.txt"
+    if "inputs" in paths:
+        os.environ["COURSE_INPUT_DIR"] = paths["inputs"]
+    sys.stdout = os.fdopen(1, "w", buffering=1)
+    sys.stderr = os.fdopen(2, "w", buffering=1)
+
+
+def learner_child(job: dict, paths: dict, sock: int, cgroups: dict) -> None:
+    """The learner's process: runs their code for the judge, nothing else. Never returns."""
     try:
-        os.setsid()
-        for controller, directory in cgroups.items():
-            with open(f"{directory}/tasks", "w") as f:
-                f.write(str(os.getpid()))
-        limits = job["limits"]
-        memory = int(limits["memory_mb"]) * 1024 * 1024
-        if not (GPU and "memory" in cgroups):
-            # CUDA maps far more address space than it uses; GPU jobs rely on the cgroup instead.
-            address_space = vm_size_bytes() + memory
-            resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
-        resource.setrlimit(resource.RLIMIT_FSIZE, (MAX_FILE_BYTES, MAX_FILE_BYTES))
-        cpu = int(limits["time_s"]) + 2
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
-        resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        resource.setrlimit(resource.RLIMIT_NPROC, (int(limits["processes"]), int(limits["processes"])))
-        out = os.open(paths["output"], os.O_WRONLY | os.O_APPEND)
-        null = os.open(os.devnull, os.O_RDONLY)
-        os.dup2(null, 0), os.dup2(out, 1), os.dup2(out, 2)
-        os.closerange(3, result_w)
-        os.closerange(result_w + 1, 65536)
-        os.setgroups([])
-        os.setgid(job["uid"])
-        os.setuid(job["uid"])  # from here on: no capabilities, no root
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+        confine(job, paths, job["uid"], (sock,), cgroups)
+        os.chdir(paths["learner"])
+        os.environ["COURSE_ARTIFACT_DIR"] = f"{paths['learner']}/artifacts"  # theirs; the judge's are not
+        sys.path[:] = [paths["learner"]] + [p for p in sys.path if p != RUNTIME]
+        import bridge
+
+        bridge.serve(sock)
+        sys.stdout.flush(), sys.stderr.flush()
+        os._exit(0)
+    except BaseException as exc:
+        _die(exc)
+
+
+def judge_child(job: dict, paths: dict, result_w: int, sock: int, cgroups: dict) -> None:
+    """The judge: pytest with the tests; the learner's code only through ``sock``. Never returns."""
+    try:
+        confine(job, paths, job["judge_uid"], (result_w, sock), cgroups)
+        # Not dumpable: no other process of any unprivileged uid may ptrace it or read its memory.
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
         os.chdir(paths["code"])
-        os.environ.update({"HOME": "/tmp", "COURSE_ARTIFACT_DIR": paths["artifacts"], "PYTHONHASHSEED": "0"})
-        if job.get("corpus"):
-            os.environ["COURSE_CORPUS"] = "/data/tinyshakespeare.txt"
-        if "inputs" in paths:
-            os.environ["COURSE_INPUT_DIR"] = paths["inputs"]
+        os.environ.update({"COURSE_ARTIFACT_DIR": paths["artifacts"], "COURSE_SHARED_DIR": paths["shared"],
+                           "COURSE_BRIDGE_FD": str(sock), "COURSE_SUBMISSION_SOURCE": paths["source"]})
         sys.path[:] = [paths["code"]] + [p for p in sys.path if p != RUNTIME]
-        sys.stdout = os.fdopen(1, "w", buffering=1)
-        sys.stderr = os.fdopen(2, "w", buffering=1)
+        import bridge
         import pytest
         from result_stream import ResultStream
 
+        bridge.guard_judge_imports()
         hidden_names = job["hidden"] if "hidden" in job else [n for n in job["tests"] if n != "test_public.py"]
         hidden = [f"{paths['code']}/{name}" for name in hidden_names]
         # Only the plugin keeps the token that marks its lines as genuine.
@@ -199,16 +256,21 @@ def child(job: dict, paths: dict, result_w: int, cgroups: dict) -> None:
                            plugins=[stream])
         sys.stdout.flush(), sys.stderr.flush()
         os._exit(int(code))
-    except OSError as exc:
-        # CPython ignores SIGXFSZ, so hitting the file-size limit surfaces here as EFBIG.
-        os._exit(EXIT_OUTPUT_LIMIT if exc.errno == errno.EFBIG else EXIT_SETUP_FAILED)
-    except BaseException as exc:  # a broken set-up must still end this child
-        try:
-            import traceback
+    except BaseException as exc:
+        _die(exc)
 
-            os.write(2, f"grader child failed: {exc!r}\n{traceback.format_exc()[-1500:]}".encode())
-        finally:
-            os._exit(EXIT_SETUP_FAILED)
+
+def _die(exc: BaseException) -> None:
+    """End a child whose set-up failed, saying why on its output."""
+    if isinstance(exc, OSError) and exc.errno == errno.EFBIG:
+        # CPython ignores SIGXFSZ, so hitting the file-size limit surfaces here as EFBIG.
+        os._exit(EXIT_OUTPUT_LIMIT)
+    try:
+        import traceback
+
+        os.write(2, f"grader child failed: {exc!r}\n{traceback.format_exc()[-1500:]}".encode())
+    finally:
+        os._exit(EXIT_SETUP_FAILED)
 
 
 def _drain(fd: int, into: list[bytes]) -> bool:
@@ -284,11 +346,18 @@ def run_job(job: dict, cgroups: dict) -> dict:
     oom_before = read_cgroup(memory_dir, "memory.oom_control")
     fail_before = read_cgroup(memory_dir, "memory.failcnt")
     phases["setup"] = time.monotonic() - start
+    judge_end, learner_end = socket.socketpair()
+    learner_pid = os.fork()
+    if learner_pid == 0:
+        judge_end.close()
+        learner_child(job, paths, learner_end.fileno(), cgroups)
+    learner_end.close()
     result_r, result_w = os.pipe()
     pid = os.fork()
     if pid == 0:
         os.close(result_r)
-        child(job, paths, result_w, cgroups)
+        judge_child(job, paths, result_w, judge_end.fileno(), cgroups)
+    judge_end.close()
     os.close(result_w)
     records, buffer, timed_out = [], b"", False
     deadline = start + float(job["limits"]["time_s"])
@@ -324,13 +393,15 @@ def run_job(job: dict, cgroups: dict) -> dict:
     phases["child"] = time.monotonic() - start
     # The pipe can close while the child lives on; kill its group, reap it, then anything of
     # the slot's uid that escaped the group (a daemon). A zombie would still count as alive.
-    try:
-        os.killpg(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
+    for group in (pid, learner_pid):
+        try:
+            os.killpg(group, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
     _, status, usage = os.wait4(pid, 0)
+    _, _, learner_usage = os.wait4(learner_pid, 0)
     phases["waited"] = time.monotonic() - start
-    phases["kill_rounds"] = kill_uid(job["uid"])
+    phases["kill_rounds"] = max(kill_uid(job["uid"]), kill_uid(job["judge_uid"]))
     phases["reaped"] = time.monotonic() - start
     for line in buffer.split(b"\n"):
         if line.strip():
@@ -349,7 +420,7 @@ def run_job(job: dict, cgroups: dict) -> dict:
         "memory_limit_hit": read_cgroup(memory_dir, "memory.failcnt") > fail_before,
         "artifacts": read_artifacts(paths["artifacts"]),
         "duration_s": time.monotonic() - start, "phases": phases,
-        "cpu_s": usage.ru_utime + usage.ru_stime,
+        "cpu_s": usage.ru_utime + usage.ru_stime + learner_usage.ru_utime + learner_usage.ru_stime,
     }
     shutil.rmtree(paths["root"], ignore_errors=True)
     os.unlink(paths["output"])
@@ -421,7 +492,8 @@ def read_artifacts(folder: str) -> list[dict]:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--uid", type=int, required=True)
+    parser.add_argument("--uid", type=int, required=True, help="the learner's process runs as this uid")
+    parser.add_argument("--judge-uid", type=int, required=True, help="the judge (pytest) runs as this uid")
     parser.add_argument("--cgroup-memory")
     parser.add_argument("--cgroup-pids")
     parser.add_argument("--gpu", action="store_true", help="jobs may use the GPU (device nodes are mounted)")

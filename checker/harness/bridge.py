@@ -1,0 +1,1411 @@
+"""The wire between the judge (pytest and the tests) and the learner's process.
+
+The judge never imports the learner's code. ``course_harness.submission()`` returns a proxy of
+the learner's module; every use of it (a call, an attribute, iteration, ``len``…) is a request
+over a socket to the learner's process, which runs the code and answers with *data*:
+
+- plain values (numbers, strings, lists, tuples, dicts, ``None``…) and tensors are copied;
+- anything else (a function, a model, an optimizer) stays where it is and the other side gets a
+  handle: a proxy whose uses travel back as requests.
+
+Nothing received is ever executed: messages are JSON plus raw tensor bytes, decoded by this
+module alone (no pickle). The learner's process can send only answers and requests on objects
+the judge handed it; the judge serves those only for public names (no ``_`` attributes), so its
+own state (the result stream, the metric gate, the tests' globals) is out of reach.
+
+What keeps the tests unchanged:
+
+- **Shared tensors.** A leaf tensor that crosses keeps one identity on both sides (its ``sid``).
+  Before each message a side sends what changed in the shared tensors it holds (in-place writes,
+  ``.grad``, ``requires_grad``), so an optimizer stepping in the judge updates the learner's
+  parameters, and a learner function writing into its argument updates the judge's tensor.
+- **Autograd across the wire.** A learner result connected to autograd comes back wrapped in
+  :class:`RemoteGraph`, whose backward sends the output gradients and receives the gradients of
+  the shared tensors (and arguments) the result depends on.
+- **One random stream.** Torch's, Python's and NumPy's generator states travel with every
+  message, so seeding in a test seeds the learner's code as if it ran in the same process.
+- **Grad mode, autocast and the default dtype** of the caller apply to the call.
+- **Patches.** ``monkeypatch.setattr(torch, "softmax", spy)`` in a test is mirrored into the
+  learner's process (see the harness ``conftest``), with the spy running in the judge.
+"""
+from __future__ import annotations
+
+import builtins
+import collections
+import gc
+import importlib
+import inspect
+import io
+import itertools
+import json
+import math
+import os
+import pathlib
+import socket
+import struct
+import sys
+import traceback
+import types
+import weakref
+
+import torch
+
+HEADER = struct.Struct("!II")
+MAX_JSON_BYTES = 64 * 1024 * 1024
+MAX_BLOB_BYTES = 1536 * 1024 * 1024
+MAX_CAPTURED_CHARS = 64 * 1024
+MAX_GRAPHS = 256
+CONTENT_CHECK_ELEMENTS = 1 << 18
+UNREFERENCED = 3
+LEARNER_MODULE = "submission"
+BRIDGE_FD_ENV = "COURSE_BRIDGE_FD"
+SOURCE_ENV = "COURSE_SUBMISSION_SOURCE"
+# What the learner's side may ask of a judge object, besides public attributes.
+SERVED_OPS = frozenset({"len", "iter", "next", "getitem", "setitem", "contains", "bool", "repr", "str", "float",
+                        "int", "index", "eq", "ne", "lt", "le", "gt", "ge", "hash", "add", "sub", "mul", "truediv"})
+BINARY = {"add": "__add__", "sub": "__sub__", "mul": "__mul__", "truediv": "__truediv__",
+          "floordiv": "__floordiv__", "mod": "__mod__", "pow": "__pow__", "matmul": "__matmul__",
+          "radd": "__radd__", "rsub": "__rsub__", "rmul": "__rmul__", "rtruediv": "__rtruediv__",
+          "rpow": "__rpow__", "rmatmul": "__rmatmul__", "eq": "__eq__", "ne": "__ne__", "lt": "__lt__",
+          "le": "__le__", "gt": "__gt__", "ge": "__ge__", "and": "__and__", "or": "__or__"}
+BUILTIN_ERRORS = {name: obj for name, obj in vars(builtins).items()
+                  if isinstance(obj, type) and issubclass(obj, BaseException)}
+
+
+class BridgeError(RuntimeError):
+    """The learner's process broke the protocol, died, or was asked something it cannot do."""
+
+
+class LearnerError(Exception):
+    """An exception of a class the learner's code defined (the judge cannot rebuild it)."""
+
+
+def _torch_name(module: str | None) -> bool:
+    return bool(module) and (module == "torch" or module.startswith("torch."))
+
+
+# ---------------------------------------------------------------------------------------------- tensors
+
+
+class _Entry:
+    """A shared tensor as one side holds it. The side it came from (``origin``) keeps it until
+    the other side lets go; the other side lets go, and says so, in the first message it sends
+    once nothing but this entry refers to its copy (after that message carried its last writes)."""
+
+    __slots__ = ("ref", "origin", "snap", "last")
+
+    def __init__(self, tensor: torch.Tensor, origin: bool) -> None:
+        self.origin = origin
+        self.ref = tensor
+        self.mark(tensor)
+
+    def get(self) -> torch.Tensor | None:
+        return self.ref
+
+    def mark(self, tensor: torch.Tensor) -> None:
+        """Remember the tensor as the other side now knows it."""
+        self.snap = _snapshot(tensor)
+        # Writes through ``.data`` do not bump the version counter: small tensors are compared
+        # by value too (large ones rely on the counter).
+        self.last = tensor.detach().clone() if tensor.numel() <= CONTENT_CHECK_ELEMENTS else None
+
+    def changed(self, tensor: torch.Tensor, snap: tuple) -> bool:
+        if snap != self.snap:
+            return True
+        last = self.last
+        return last is not None and not torch.equal(tensor.detach(), last)
+
+
+def _snapshot(t: torch.Tensor) -> tuple:
+    grad = t.grad if t.is_leaf else None
+    return (t._version, t.data_ptr(), tuple(t.shape), t.dtype, t.requires_grad,
+            id(grad) if grad is not None else 0, grad._version if grad is not None else -1,
+            grad.data_ptr() if grad is not None else 0)
+
+
+def _raw(t: torch.Tensor, blobs: list[bytes], size: list[int]) -> dict:
+    """A tensor's values as a blob reference (no identity, no autograd)."""
+    data = t.detach()
+    device = str(data.device)
+    data = data.cpu().contiguous()
+    raw = data.reshape(-1).view(torch.uint8).numpy().tobytes() if data.numel() else b""
+    record = {"dt": str(data.dtype).removeprefix("torch."), "sh": list(data.shape), "o": size[0], "n": len(raw)}
+    if device != "cpu":
+        record["dev"] = device
+    blobs.append(raw)
+    size[0] += len(raw)
+    if size[0] > MAX_BLOB_BYTES:
+        raise BridgeError("a message larger than 1.5 GB cannot cross to the judge")
+    return record
+
+
+def _from_raw(record: dict, blob: memoryview) -> torch.Tensor:
+    dtype = getattr(torch, str(record["dt"]), None)
+    if not isinstance(dtype, torch.dtype):
+        raise BridgeError(f"unknown dtype {record['dt']!r}")
+    shape = [int(s) for s in record["sh"]]
+    start, length = int(record["o"]), int(record["n"])
+    if start < 0 or length < 0 or start + length > len(blob):
+        raise BridgeError("tensor bytes out of range")
+    if length == 0:
+        tensor = torch.empty(shape, dtype=dtype)
+    else:
+        flat = torch.frombuffer(bytearray(blob[start:start + length]), dtype=torch.uint8)
+        tensor = flat.view(dtype).reshape(shape)
+    if "dev" in record:
+        tensor = tensor.to(str(record["dev"]))
+    return tensor
+
+
+# ---------------------------------------------------------------------------------------------- proxies
+
+
+class RemoteObject:
+    """An object living on the other side; every use is a request."""
+
+    __slots__ = ("_peer", "_hid", "_desc", "__weakref__")
+
+    def __getattribute__(self, name):
+        if name in ("_peer", "_hid", "_desc", "__class__", "__dict__", "__slots__") or name in _LOCAL_DUNDERS:
+            return object.__getattribute__(self, name)
+        if name == "__signature__":
+            desc = object.__getattribute__(self, "_desc")
+            return _build_signature(desc["sig"]) if desc.get("sig") is not None else None
+        peer = object.__getattribute__(self, "_peer")
+        return peer.request("getattr", h=object.__getattribute__(self, "_hid"), name=name)
+
+    def __setattr__(self, name, value):
+        if name in ("_peer", "_hid", "_desc"):
+            return object.__setattr__(self, name, value)
+        self._peer.request("setattr", h=self._hid, name=name, value=value)
+
+    def __delattr__(self, name):
+        self._peer.request("delattr", h=self._hid, name=name)
+
+    def __call__(self, *args, **kwargs):
+        return self._peer.request("call", h=self._hid, args=list(args), kwargs=kwargs)
+
+    def __repr__(self):
+        return self._peer.request("op", h=self._hid, opname="repr", args=[])
+
+    def __str__(self):
+        return self._peer.request("op", h=self._hid, opname="str", args=[])
+
+    def __len__(self):
+        return self._peer.request("op", h=self._hid, opname="len", args=[])
+
+    def __iter__(self):
+        return self._peer.request("op", h=self._hid, opname="iter", args=[])
+
+    def __next__(self):
+        return self._peer.request("op", h=self._hid, opname="next", args=[])
+
+    def __getitem__(self, key):
+        return self._peer.request("op", h=self._hid, opname="getitem", args=[key])
+
+    def __setitem__(self, key, value):
+        self._peer.request("op", h=self._hid, opname="setitem", args=[key, value])
+
+    def __delitem__(self, key):
+        self._peer.request("op", h=self._hid, opname="delitem", args=[key])
+
+    def __contains__(self, item):
+        return self._peer.request("op", h=self._hid, opname="contains", args=[item])
+
+    def __bool__(self):
+        return self._peer.request("op", h=self._hid, opname="bool", args=[])
+
+    def __hash__(self):
+        return self._peer.request("op", h=self._hid, opname="hash", args=[])
+
+    def __float__(self):
+        return self._peer.request("op", h=self._hid, opname="float", args=[])
+
+    def __int__(self):
+        return self._peer.request("op", h=self._hid, opname="int", args=[])
+
+    def __index__(self):
+        return self._peer.request("op", h=self._hid, opname="index", args=[])
+
+    def __neg__(self):
+        return self._peer.request("op", h=self._hid, opname="neg", args=[])
+
+    def __enter__(self):
+        return self._peer.request("op", h=self._hid, opname="enter", args=[])
+
+    def __exit__(self, *exc):
+        return self._peer.request("op", h=self._hid, opname="exit", args=[None, None, None])
+
+    def __instancecheck__(self, instance):
+        return self._peer.request("op", h=self._hid, opname="instancecheck", args=[instance])
+
+    def __subclasscheck__(self, cls):
+        return self._peer.request("op", h=self._hid, opname="subclasscheck", args=[cls])
+
+    def __deepcopy__(self, memo):
+        return self._peer.request("op", h=self._hid, opname="deepcopy", args=[])
+
+    def __copy__(self):
+        return self._peer.request("op", h=self._hid, opname="copy", args=[])
+
+    def __dir__(self):
+        return self._peer.request("op", h=self._hid, opname="dir", args=[])
+
+    def __reduce_ex__(self, protocol):
+        raise TypeError("an object of the learner's code cannot be pickled in the judge")
+
+    def __del__(self):
+        try:
+            peer = object.__getattribute__(self, "_peer")
+            peer.released.append(object.__getattribute__(self, "_hid"))
+        except Exception:
+            pass
+
+
+def _binary(op: str):
+    def method(self, other):
+        return self._peer.request("op", h=self._hid, opname=op, args=[other])
+    method.__name__ = BINARY[op]
+    return method
+
+
+for _op, _dunder in BINARY.items():
+    setattr(RemoteObject, _dunder, _binary(_op))
+_LOCAL_DUNDERS = frozenset(n for n in dir(RemoteObject) if n.startswith("__") and n.endswith("__")) - {
+    "__doc__", "__module__", "__name__", "__qualname__", "__signature__", "__init__", "__wrapped__",
+    "__annotations__", "__defaults__", "__func__", "__self__", "__code__", "__file__", "__dict__"} | {"__class__"}
+
+
+class LearnerModule(types.ModuleType):
+    """The learner's module as the judge sees it: attributes come from the learner's process;
+    ``__file__`` is a read-only copy of its source, for tests that read the source (never run here)."""
+
+    def __init__(self, peer: "Peer", hid: int, source_file: str | None) -> None:
+        super().__init__(LEARNER_MODULE)
+        own = vars(self)
+        own["_peer"], own["_hid"] = peer, hid
+        if source_file:
+            own["__file__"] = source_file
+
+    def __getattr__(self, name):
+        if name.startswith("__") and name.endswith("__"):
+            raise AttributeError(name)
+        return vars(self)["_peer"].request("getattr", h=vars(self)["_hid"], name=name)
+
+    def __setattr__(self, name, value):
+        if name.startswith("__"):
+            vars(self)[name] = value
+            return
+        self._peer.request("setattr", h=self._hid, name=name, value=value)
+
+    def __delattr__(self, name):
+        self._peer.request("delattr", h=self._hid, name=name)
+
+    def __dir__(self):
+        return self._peer.request("op", h=self._hid, opname="dir", args=[])
+
+
+_PROXY_CLASSES: dict[tuple, type] = {}
+
+
+def _proxy_class(desc: dict) -> type:
+    """A proxy class per remote class: torch bases are kept (``isinstance(model, nn.Module)``
+    holds), but every attribute still goes to the other side (``RemoteObject`` comes first)."""
+    bases = []
+    for module, qualname in desc.get("tb", ()):
+        try:
+            obj = _resolve(module, qualname)
+        except Exception:
+            continue
+        if isinstance(obj, type) and obj not in bases and obj is not object:
+            bases.append(obj)
+    key = (str(desc.get("c")), tuple(bases))
+    cls = _PROXY_CLASSES.get(key)
+    if cls is None:
+        try:
+            cls = type(str(desc.get("c") or "Remote"), (RemoteObject, *bases), {"__slots__": ()})
+        except TypeError:  # an incompatible layout (a C type with slots): keep the plain proxy
+            cls = type(str(desc.get("c") or "Remote"), (RemoteObject,), {"__slots__": ()})
+        _PROXY_CLASSES[key] = cls
+    return cls
+
+
+def _resolve(module: str, qualname: str):
+    obj = importlib.import_module(module)
+    for part in qualname.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def _signature_of(obj) -> list | None:
+    try:
+        sig = inspect.signature(obj)
+    except (TypeError, ValueError):
+        return None
+    params = []
+    for p in sig.parameters.values():
+        default = p.default
+        if default is not inspect.Parameter.empty and not isinstance(
+                default, (type(None), bool, int, float, str, tuple)):
+            default = repr(default)
+        params.append([p.name, int(p.kind), default is not inspect.Parameter.empty,
+                       default if default is not inspect.Parameter.empty else None])
+    return params
+
+
+def _build_signature(params: list) -> inspect.Signature | None:
+    try:
+        return inspect.Signature([
+            inspect.Parameter(str(name), inspect._ParameterKind(int(kind)),
+                              default=_plain_default(default) if has_default else inspect.Parameter.empty)
+            for name, kind, has_default, default in params])
+    except (TypeError, ValueError):
+        return None
+
+
+def _plain_default(value):
+    return tuple(value) if isinstance(value, list) else value
+
+
+class RemoteGraph(torch.autograd.Function):
+    """Autograd across the wire: forward hands back values the learner's side computed;
+    backward asks that side for the gradients of the tensors the result depends on."""
+
+    @staticmethod
+    def forward(ctx, link, anchor, *inputs):
+        ctx.link = link
+        ctx.set_materialize_grads(False)
+        outputs = tuple(t.clone() for t in link.outputs)
+        undifferentiable = [o for o in outputs if not (o.is_floating_point() or o.is_complex())]
+        if undifferentiable:
+            ctx.mark_non_differentiable(*undifferentiable)
+        return outputs
+
+    @staticmethod
+    def backward(ctx, *grads):
+        link = ctx.link
+        if torch.is_grad_enabled():
+            raise RuntimeError("second-order gradients (create_graph=True) through the learner's code are not supported")
+        received = link.peer.request("backward", gid=link.gid, grads=list(grads))
+        return (None, None, *received)
+
+
+class _GraphLink:
+    """One learner-side graph the judge holds; freeing it frees the learner's graph."""
+
+    def __init__(self, peer: "Peer", gid: int, outputs: list[torch.Tensor]) -> None:
+        self.peer, self.gid, self.outputs = peer, gid, outputs
+
+    def __del__(self):
+        try:
+            self.peer.released_graphs.append(self.gid)
+        except Exception:
+            pass
+
+
+_ANCHOR = None
+
+
+def _anchor() -> torch.Tensor:
+    global _ANCHOR
+    if _ANCHOR is None:
+        _ANCHOR = torch.zeros((), requires_grad=True)
+    return _ANCHOR
+
+
+# ---------------------------------------------------------------------------------------------- the peer
+
+
+class Peer:
+    """One end of the wire. ``side`` is ``"J"`` (the judge) or ``"L"`` (the learner's process)."""
+
+    def __init__(self, sock: socket.socket, side: str) -> None:
+        self.sock = sock
+        self.side = side
+        self.exported: dict[int, object] = {}
+        self.export_ids: dict[int, int] = {}
+        self.ids = itertools.count(1)
+        self.proxies: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
+        self.tensors: dict[str, _Entry] = {}
+        self.sid_of: dict[int, str] = {}
+        self.released: list[int] = []
+        self.released_tensors: list[str] = []
+        self.released_graphs: list[int] = []
+        self.graphs: collections.OrderedDict[int, tuple] = collections.OrderedDict()
+        self.judge_errors: dict[int, BaseException] = {}
+        self.patches: dict[int, list] = {}
+        self.random = RandomState()
+        self.closed = False
+        self._graph_outputs: list | None = None
+        self._call_leaves: list[torch.Tensor] | None = None
+        self._arg_leaves: list | None = None
+
+    # -- framing
+
+    def _recv_exact(self, n: int) -> bytes:
+        parts, left = [], n
+        while left:
+            chunk = self.sock.recv(min(left, 1 << 22))
+            if not chunk:
+                self.closed = True
+                raise BridgeError("the other side closed the connection")
+            parts.append(chunk)
+            left -= len(chunk)
+        return b"".join(parts)
+
+    def _recv(self) -> tuple[dict, memoryview]:
+        json_len, blob_len = HEADER.unpack(self._recv_exact(HEADER.size))
+        if json_len > MAX_JSON_BYTES or blob_len > MAX_BLOB_BYTES:
+            raise BridgeError("oversized message")
+        message = json.loads(self._recv_exact(json_len))
+        blob = memoryview(self._recv_exact(blob_len)) if blob_len else memoryview(b"")
+        if not isinstance(message, dict):
+            raise BridgeError("malformed message")
+        # No garbage collection while the message is applied: a shared tensor's copy must not
+        # vanish between the other side naming it and this side reading it.
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            for sid in message.get("relt", ()):
+                self._forget_tensor(str(sid))
+            for hid in message.get("rel", ()):
+                self._unexport(hid)
+            for gid in message.get("relg", ()):
+                self.graphs.pop(gid, None)
+            self.random.incoming(message.get("rng"), blob)
+            self._apply_sync(message.get("sync", ()), blob)
+        finally:
+            if enabled:
+                gc.enable()
+        return message, blob
+
+    # -- shared tensors
+
+    def _sync(self, blobs: list[bytes], size: list[int]) -> list:
+        updates = []
+        for sid, entry in list(self.tensors.items()):
+            tensor = entry.ref
+            snap = _snapshot(tensor)
+            if not entry.changed(tensor, snap):
+                # Only this entry, ``tensor`` and getrefcount's argument refer to it: let go.
+                if not entry.origin and sys.getrefcount(tensor) <= UNREFERENCED:
+                    self._forget_tensor(sid)
+                    self.released_tensors.append(sid)
+                continue
+            old = entry.snap
+            update = {"s": sid}
+            if snap[:4] != old[:4] or snap == old:
+                update["d"] = _raw(tensor, blobs, size)
+            if snap[4] != old[4]:
+                update["rg"] = snap[4]
+            if snap[5:] != old[5:]:
+                update["g"] = _raw(tensor.grad, blobs, size) if tensor.grad is not None else None
+            entry.mark(tensor)
+            updates.append(update)
+        return updates
+
+    def _apply_sync(self, updates, blob) -> None:
+        for update in updates:
+            entry = self.tensors.get(str(update.get("s")))
+            tensor = entry.get() if entry is not None else None
+            if tensor is None:
+                continue
+            with torch.no_grad():
+                if "d" in update:
+                    new = _from_raw(update["d"], blob)
+                    if new.shape == tensor.shape and new.dtype == tensor.dtype and new.device == tensor.device:
+                        tensor.copy_(new)
+                    else:
+                        tensor.data = new
+            if "rg" in update and tensor.is_leaf and tensor.requires_grad != bool(update["rg"]):
+                tensor.requires_grad_(bool(update["rg"]))
+            if "g" in update and tensor.is_leaf:
+                tensor.grad = _from_raw(update["g"], blob) if update["g"] is not None else None
+            entry.mark(tensor)
+
+    def _forget_tensor(self, sid: str) -> None:
+        entry = self.tensors.pop(sid, None)
+        tensor = entry.get() if entry is not None else None
+        if tensor is not None and self.sid_of.get(id(tensor)) == sid:
+            del self.sid_of[id(tensor)]
+
+    def _enc_tensor(self, t: torch.Tensor, blobs, size) -> dict:
+        sid = self.sid_of.get(id(t))
+        if sid is not None:
+            entry = self.tensors.get(sid)
+            if entry is not None and entry.get() is t:
+                return {"$": "T", "s": sid}
+            self.sid_of.pop(id(t), None)
+        if t.layout != torch.strided or t.is_nested or t.device.type == "meta":
+            raise TypeError("not a plain tensor")
+        record = {"$": "T", **_raw(t, blobs, size), "rg": t.requires_grad}
+        if isinstance(t, torch.nn.Parameter):
+            record["p"] = 1
+        if t.grad_fn is not None:
+            if self._graph_outputs is not None and self.side == "L":
+                record["go"] = len(self._graph_outputs)
+                self._graph_outputs.append(t)
+            elif self._call_leaves is not None and self.side == "J":
+                record["cl"] = len(self._call_leaves)
+                self._call_leaves.append(t)
+            return record
+        sid = f"{self.side}{next(self.ids)}"
+        record["s"] = sid
+        self.tensors[sid] = _Entry(t, origin=True)
+        self.sid_of[id(t)] = sid
+        if t.grad is not None:
+            record["g"] = _raw(t.grad, blobs, size)
+        return record
+
+    def _dec_tensor(self, record: dict, blob) -> torch.Tensor:
+        sid = record.get("s")
+        if sid is not None and "dt" not in record:
+            entry = self.tensors.get(str(sid))
+            tensor = entry.get() if entry is not None else None
+            if tensor is None:
+                raise BridgeError(f"shared tensor {sid} is not known here")
+            return tensor
+        tensor = _from_raw(record, blob)
+        requires_grad = bool(record.get("rg")) and (tensor.is_floating_point() or tensor.is_complex())
+        if record.get("p"):
+            tensor = torch.nn.Parameter(tensor, requires_grad=requires_grad)
+        elif requires_grad:
+            tensor.requires_grad_(True)
+        if "g" in record:
+            tensor.grad = _from_raw(record["g"], blob)
+        if "cl" in record and self._arg_leaves is not None:
+            self._arg_leaves.append((int(record["cl"]), tensor))
+        if sid is not None:
+            sid = str(sid)
+            self.tensors[sid] = _Entry(tensor, origin=False)
+            self.sid_of[id(tensor)] = sid
+        if "go" in record and self._graph_outputs is not None:
+            self._graph_outputs.append((int(record["go"]), tensor))
+        return tensor
+
+    # -- values
+
+    def encode(self, value, blobs: list[bytes], size: list[int], depth: int = 0):
+        if depth > 200:
+            raise BridgeError("a value nested more than 200 levels deep cannot cross")
+        t = type(value)
+        if value is None or t is bool or t is str:
+            return value
+        if t is int:
+            return value if abs(value) < 2 ** 63 else {"$": "bigint", "v": str(value)}
+        if t is float:
+            return value if math.isfinite(value) else {"$": "float", "v": repr(value)}
+        if t is list:
+            return [self.encode(v, blobs, size, depth + 1) for v in value]
+        if t is dict or t is collections.OrderedDict or t is collections.defaultdict:
+            return {"$": "dict", "od": t is collections.OrderedDict,
+                    "i": [[self.encode(k, blobs, size, depth + 1), self.encode(v, blobs, size, depth + 1)]
+                          for k, v in value.items()]}
+        if isinstance(value, torch.Tensor):
+            try:
+                return self._enc_tensor(value, blobs, size)
+            except TypeError:
+                return self._export(value)
+        if t is tuple:
+            return {"$": "tuple", "i": [self.encode(v, blobs, size, depth + 1) for v in value]}
+        if isinstance(value, tuple) and hasattr(value, "_fields"):
+            return {"$": "ntuple", "n": t.__name__, "f": list(value._fields),
+                    "i": [self.encode(v, blobs, size, depth + 1) for v in value]}
+        if _torch_name(t.__module__) and t.__module__ == "torch.return_types":
+            return {"$": "rtype", "n": t.__name__, "i": [self.encode(v, blobs, size, depth + 1) for v in value]}
+        if isinstance(value, bool):
+            return bool(value)
+        if isinstance(value, int):
+            return self.encode(int(value), blobs, size, depth)
+        if isinstance(value, float):
+            return self.encode(float(value), blobs, size, depth)
+        if isinstance(value, str):
+            return str(value)
+        if t is torch.dtype:
+            return {"$": "dtype", "v": str(value).removeprefix("torch.")}
+        if t is torch.device:
+            return {"$": "device", "v": str(value)}
+        if t is torch.Size:
+            return {"$": "size", "i": list(value)}
+        if t is complex:
+            return {"$": "complex", "v": [value.real, value.imag]}
+        if t is bytes or t is bytearray:
+            return {"$": "bytes", "v": value.hex()}
+        if t is set or t is frozenset:
+            return {"$": t.__name__, "i": [self.encode(v, blobs, size, depth + 1) for v in value]}
+        if t is slice:
+            return {"$": "slice", "i": [self.encode(v, blobs, size, depth + 1)
+                                        for v in (value.start, value.stop, value.step)]}
+        if value is Ellipsis:
+            return {"$": "ellipsis"}
+        if t is range:
+            return {"$": "range", "i": [value.start, value.stop, value.step]}
+        if isinstance(value, pathlib.PurePath):
+            return {"$": "path", "v": str(value)}
+        if isinstance(value, types.ModuleType) and not isinstance(value, LearnerModule) \
+                and value.__name__ != LEARNER_MODULE and sys.modules.get(value.__name__) is value:
+            return {"$": "module", "v": value.__name__}
+        numpy = sys.modules.get("numpy")
+        if numpy is not None:
+            if isinstance(value, numpy.ndarray) and value.dtype.kind in "biufc":
+                return {"$": "ndarray", "t": self._enc_tensor(torch.from_numpy(value.copy()), blobs, size)}
+            if isinstance(value, numpy.generic):
+                return self.encode(value.item(), blobs, size, depth)
+        if isinstance(value, types.GeneratorType) and "/torch/" in value.gi_code.co_filename:
+            return {"$": "iter", "i": [self.encode(v, blobs, size, depth + 1) for v in value]}
+        named = _by_name(value)
+        if named is not None:
+            return {"$": "named", "m": named[0], "q": named[1]}
+        return self._export(value)
+
+    def decode(self, value, blob):
+        if isinstance(value, list):
+            return [self.decode(v, blob) for v in value]
+        if not isinstance(value, dict):
+            return value
+        tag = value.get("$")
+        items = value.get("i")
+        if tag == "T":
+            return self._dec_tensor(value, blob)
+        if tag == "tuple":
+            return tuple(self.decode(v, blob) for v in items)
+        if tag == "dict":
+            pairs = [(self.decode(k, blob), self.decode(v, blob)) for k, v in items]
+            return collections.OrderedDict(pairs) if value.get("od") else dict(pairs)
+        if tag == "h":
+            return self._handle(value)
+        if tag == "bigint":
+            return int(value["v"])
+        if tag == "float":
+            return float(value["v"])
+        if tag == "ntuple":
+            fields = [str(f) for f in value.get("f", ())]
+            try:
+                cls = collections.namedtuple(str(value.get("n", "result")), fields)
+                return cls(*(self.decode(v, blob) for v in items))
+            except (TypeError, ValueError):
+                return tuple(self.decode(v, blob) for v in items)
+        if tag == "rtype":
+            cls = getattr(torch.return_types, str(value.get("n")), None)
+            decoded = [self.decode(v, blob) for v in items]
+            return cls(decoded) if isinstance(cls, type) else tuple(decoded)
+        if tag == "dtype":
+            dtype = getattr(torch, str(value["v"]), None)
+            if not isinstance(dtype, torch.dtype):
+                raise BridgeError(f"unknown dtype {value['v']!r}")
+            return dtype
+        if tag == "device":
+            return torch.device(str(value["v"]))
+        if tag == "size":
+            return torch.Size(int(v) for v in items)
+        if tag == "complex":
+            return complex(float(value["v"][0]), float(value["v"][1]))
+        if tag == "bytes":
+            return bytes.fromhex(str(value["v"]))
+        if tag == "set":
+            return set(self.decode(v, blob) for v in items)
+        if tag == "frozenset":
+            return frozenset(self.decode(v, blob) for v in items)
+        if tag == "slice":
+            return slice(*(self.decode(v, blob) for v in items))
+        if tag == "ellipsis":
+            return Ellipsis
+        if tag == "range":
+            return range(*(int(v) for v in items))
+        if tag == "path":
+            return pathlib.Path(str(value["v"]))
+        if tag == "module":
+            name = str(value["v"])
+            if name == LEARNER_MODULE or name not in sys.modules and not _importable(name):
+                raise BridgeError(f"module {name!r} is not available here")
+            return importlib.import_module(name)
+        if tag == "ndarray":
+            return self._dec_tensor(value["t"], blob).numpy()
+        if tag == "iter":
+            return iter([self.decode(v, blob) for v in items])
+        if tag == "named":
+            obj = _resolve(str(value["m"]), str(value["q"]))
+            if _by_name(obj) is None:
+                raise BridgeError("not a library object")
+            return obj
+        raise BridgeError(f"unknown value tag {tag!r}")
+
+    # -- handles
+
+    def _export(self, obj) -> dict:
+        hid = self.export_ids.get(id(obj))
+        if hid is None or self.exported.get(hid) is not obj:
+            hid = next(self.ids)
+            self.exported[hid] = obj
+            self.export_ids[id(obj)] = hid
+        cls = type(obj)
+        desc = {"$": "h", "s": self.side, "id": hid, "c": cls.__name__}
+        if isinstance(obj, types.ModuleType):
+            desc["k"] = "module"
+        elif inspect.isclass(obj):
+            desc["k"] = "class"
+            desc["n"] = obj.__name__
+            desc["sig"] = _signature_of(obj)
+        elif callable(obj) and isinstance(obj, (types.FunctionType, types.MethodType, types.BuiltinFunctionType)):
+            desc["k"] = "function"
+            desc["n"] = getattr(obj, "__name__", "function")
+            desc["sig"] = _signature_of(obj)
+            code = getattr(getattr(obj, "__func__", obj), "__code__", None)
+            if code is not None and os.path.basename(code.co_filename) == f"{LEARNER_MODULE}.py":
+                desc["line"] = code.co_firstlineno
+        else:
+            desc["k"] = "object"
+            desc["tb"] = [[base.__module__, base.__qualname__] for base in cls.__mro__[1:]
+                          if _torch_name(base.__module__) and "<" not in base.__qualname__][:8]
+            if _torch_name(cls.__module__):
+                desc["tb"].insert(0, [cls.__module__, cls.__qualname__])
+        return desc
+
+    def _unexport(self, hid) -> None:
+        obj = self.exported.pop(hid, None)
+        if obj is not None and self.export_ids.get(id(obj)) == hid:
+            del self.export_ids[id(obj)]
+
+    def _handle(self, desc: dict):
+        hid = desc.get("id")
+        if desc.get("s") == self.side:  # one of ours, coming back
+            if hid not in self.exported:
+                raise BridgeError("unknown handle")
+            return self.exported[hid]
+        proxy = self.proxies.get(hid)
+        if proxy is not None:
+            return proxy
+        if hid in self.released:  # our old proxy died but the other side has not heard yet
+            self.released.remove(hid)
+        kind = desc.get("k")
+        if kind == "function":
+            proxy = self._function_stub(hid, desc)
+        elif kind == "module":
+            proxy = LearnerModule(self, hid, os.environ.get(SOURCE_ENV))
+        else:
+            cls = _proxy_class(desc) if kind == "object" else RemoteObject
+            proxy = object.__new__(cls)
+            object.__setattr__(proxy, "_peer", self)
+            object.__setattr__(proxy, "_hid", hid)
+            object.__setattr__(proxy, "_desc", desc)
+        self.proxies[hid] = proxy
+        return proxy
+
+    def _function_stub(self, hid: int, desc: dict):
+        """A real function that calls the remote one: methods bind, ``inspect`` reads its
+        signature, and (for the learner's functions) ``inspect.getsource`` finds its lines."""
+        peer = self
+
+        def stub(*args, **kwargs):
+            return peer.request("call", h=hid, args=list(args), kwargs=kwargs)
+
+        name = str(desc.get("n") or "function")
+        source = os.environ.get(SOURCE_ENV)
+        if desc.get("line") and source:
+            stub.__code__ = stub.__code__.replace(co_name=name, co_qualname=name, co_filename=source,
+                                                  co_firstlineno=int(desc["line"]))
+        stub.__name__ = stub.__qualname__ = name
+        stub.__module__ = LEARNER_MODULE if desc.get("line") else None
+        if desc.get("sig") is not None:
+            signature = _build_signature(desc["sig"])
+            if signature is not None:
+                stub.__signature__ = signature
+        weakref.finalize(stub, self.released.append, hid)
+        return stub
+
+    # -- requests
+
+    def request(self, op: str, **fields):
+        """Send a request and serve the other side's nested requests until the answer comes."""
+        if self.closed:
+            raise BridgeError("the learner's process is gone")
+        blobs: list[bytes] = []
+        size = [0]
+        self._call_leaves = [] if self.side == "J" else None
+        try:
+            body = {key: self.encode(value, blobs, size) for key, value in fields.items()}
+        finally:
+            call_leaves, self._call_leaves = self._call_leaves, None
+        body.update(op=op, k="req", ctx=_context())
+        self._send_with(body, blobs)
+        while True:
+            message, blob = self._recv()
+            if message.get("k") == "req":
+                self._serve(message, blob)
+                continue
+            return self._answer(message, blob, call_leaves or [])
+
+    def _send_with(self, body: dict, blobs: list[bytes]) -> None:
+        # Values were encoded into ``blobs`` first; sync data follows them in the same blob.
+        extra: list[bytes] = []
+        offset = [sum(len(b) for b in blobs)]
+        body["sync"] = self._sync(extra, offset)
+        body["rng"] = self.random.outgoing(extra, offset)
+        if self.released:
+            body["rel"], self.released = self.released, []
+        if self.released_tensors:
+            body["relt"], self.released_tensors = self.released_tensors, []
+        if self.released_graphs:
+            body["relg"], self.released_graphs = self.released_graphs, []
+        text = json.dumps(body, allow_nan=True, separators=(",", ":")).encode()
+        blob = b"".join(blobs + extra)
+        try:
+            self.sock.sendall(HEADER.pack(len(text), len(blob)) + text)
+            if blob:
+                self.sock.sendall(blob)
+        except OSError as exc:
+            self.closed = True
+            raise BridgeError(f"the other side is gone ({exc})") from None
+
+    def _answer(self, message: dict, blob, call_leaves: list):
+        if "out" in message:
+            sys.stdout.write(str(message["out"]))
+        if message.get("k") == "err":
+            raise self._exception(message.get("err") or {})
+        self._graph_outputs = [] if self.side == "J" else None
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            value = self.decode(message.get("v"), blob)
+            outputs = self._graph_outputs or []
+        finally:
+            self._graph_outputs = None
+            if enabled:
+                gc.enable()
+        graph = message.get("graph")
+        if graph and outputs:
+            value = self._connect(value, graph, outputs, call_leaves)
+        return value
+
+    def _connect(self, value, graph: dict, outputs: list, call_leaves: list):
+        """Give the learner's results a grad_fn that reaches back into the learner's graph."""
+        ordered = [t for _, t in sorted(outputs, key=lambda pair: pair[0])]
+        inputs = []
+        for ref in graph.get("in", ()):
+            if ref[0] == "s":
+                entry = self.tensors.get(str(ref[1]))
+                tensor = entry.get() if entry is not None else None
+            else:
+                index = int(ref[1])
+                tensor = call_leaves[index] if 0 <= index < len(call_leaves) else None
+            if tensor is None:
+                raise BridgeError("a gradient input is unknown here")
+            inputs.append(tensor)
+        if not torch.is_grad_enabled():
+            return value
+        link = _GraphLink(self, int(graph["gid"]), ordered)
+        connected = RemoteGraph.apply(link, _anchor(), *inputs)
+        swap = {id(old): new for old, new in zip(ordered, connected)}
+        return _replace(value, swap)
+
+    def _exception(self, err: dict) -> BaseException:
+        judge_id = err.get("judge")
+        if judge_id is not None and judge_id in self.judge_errors:
+            return self.judge_errors.pop(judge_id)
+        name = str(err.get("type", "Exception"))
+        message = str(err.get("msg", ""))
+        where = err.get("where")
+        if where:
+            message = f"{message}\n{where}"
+        cls = BUILTIN_ERRORS.get(name) if err.get("builtin") else None
+        try:
+            exc = cls(message) if cls is not None else LearnerError(f"{name}: {message}")
+        except Exception:
+            exc = LearnerError(f"{name}: {message}")
+        if judge_id is not None and self.side == "L":
+            exc._judge_error = judge_id  # raised by the judge's code: it gets its own exception back
+        return exc
+
+    # -- serving
+
+    def serve_forever(self) -> None:
+        """The learner's side: answer requests until the judge goes away."""
+        while True:
+            try:
+                message, blob = self._recv()
+            except BridgeError:
+                return
+            if message.get("k") != "req":
+                continue
+            self._serve(message, blob)
+
+    depth = 0
+    """How many of the other side's requests this side is serving right now."""
+
+    def _serve(self, message: dict, blob) -> None:
+        capture = io.StringIO() if self.side == "L" else None
+        saved = sys.stdout, sys.stderr
+        if capture is not None:
+            sys.stdout = sys.stderr = capture
+        outer_leaves, self._arg_leaves = self._arg_leaves, []
+        arg_leaves = self._arg_leaves
+        blobs: list[bytes] = []
+        size = [0]
+        reply: dict = {"k": "ok"}
+        fields = None
+        self.depth += 1
+        try:
+            with _apply_context(message.get("ctx") or {}):
+                result, fields = self._perform(message, blob)
+                self._graph_outputs = [] if self.side == "L" else None
+                try:
+                    reply["v"] = self.encode(result, blobs, size)
+                    outputs = self._graph_outputs or []
+                finally:
+                    self._graph_outputs = None
+                if outputs:
+                    reply["graph"] = self._remember_graph(outputs, arg_leaves)
+                # The arguments stay alive until the reply is sent, so writes into them travel back.
+        except BaseException as exc:  # everything goes back to the caller, even SystemExit
+            if isinstance(exc, BridgeError) and self.closed:
+                raise
+            blobs.clear()
+            reply = {"k": "err", "err": self._describe(exc)}
+        finally:
+            self.depth -= 1
+            self._arg_leaves = outer_leaves
+            if capture is not None:
+                sys.stdout, sys.stderr = saved
+                text = capture.getvalue()
+                if text:
+                    reply["out"] = text[-MAX_CAPTURED_CHARS:]
+        self._send_with(reply, blobs)
+        del fields
+
+    def _perform(self, message: dict, blob):
+        op = message.get("op")
+        target = None
+        if "h" in message:
+            hid = message["h"]
+            if hid not in self.exported:
+                raise BridgeError("unknown handle")
+            target = self.exported[hid]
+        if self.side == "J":
+            self._check_served(op, message, target)
+        # Decode everything before any code runs, with the collector off (see ``_recv``).
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            fields = {key: self.decode(message[key], blob)
+                      for key in ("args", "kwargs", "value", "target", "grads") if key in message}
+        finally:
+            if enabled:
+                gc.enable()
+        return self._act(op, message, target, fields), fields
+
+    def _act(self, op: str, message: dict, target, fields: dict):
+        if op == "import":
+            return importlib.import_module(LEARNER_MODULE)
+        if op == "getattr":
+            return getattr(target, str(message["name"]))
+        if op == "setattr":
+            setattr(target, str(message["name"]), fields.get("value"))
+            return None
+        if op == "delattr":
+            delattr(target, str(message["name"]))
+            return None
+        if op == "call":
+            kwargs = fields.get("kwargs") or {}
+            return target(*(fields.get("args") or ()), **{str(k): v for k, v in kwargs.items()})
+        if op == "op":
+            return _operate(target, str(message.get("opname", "")), fields.get("args") or [])
+        if op == "backward":
+            return self._backward(int(message["gid"]), fields.get("grads") or [])
+        if op == "patch":
+            return self._patch(fields.get("target"), str(message["name"]), fields.get("value"))
+        if op == "unpatch":
+            self._unpatch()
+            return None
+        raise BridgeError(f"unknown request {op!r}")
+
+    def _check_served(self, op, message, target) -> None:
+        """What the learner's process may ask of the judge: public attributes and calls on
+        objects the judge handed over, and a few protocol operations. Nothing else."""
+        if op in ("getattr", "setattr", "delattr"):
+            name = str(message.get("name", ""))
+            if name.startswith("_"):
+                raise AttributeError(f"the judge does not serve the attribute {name!r}")
+        elif op == "op":
+            if str(message.get("opname", "")) not in SERVED_OPS:
+                raise TypeError("the judge does not serve this operation")
+        elif op != "call":
+            raise BridgeError(f"the judge does not serve {op!r}")
+
+    def _describe(self, exc: BaseException) -> dict:
+        err = {"type": type(exc).__name__, "msg": str(exc)[:4000],
+               "builtin": BUILTIN_ERRORS.get(type(exc).__name__) is type(exc)}
+        if self.side == "J":
+            key = next(self.ids)
+            self.judge_errors[key] = exc
+            err["judge"] = key
+            return err
+        judge = _judge_origin(exc)
+        if judge is not None:
+            err["judge"] = judge
+        frames = [f for f in traceback.extract_tb(exc.__traceback__)
+                  if os.path.basename(f.filename) == f"{LEARNER_MODULE}.py"]
+        if frames:
+            last = frames[-1]
+            err["where"] = (f"  File \"submission.py\", line {last.lineno}, in {last.name}"
+                            + (f"\n    {last.line}" if last.line else ""))
+        return err
+
+    # -- learner side: graphs, patches
+
+    def _remember_graph(self, outputs: list[torch.Tensor], arg_leaves: list) -> dict:
+        leaves, seen, stack = [], set(), [t.grad_fn for t in outputs if t.grad_fn is not None]
+        while stack:
+            node = stack.pop()
+            if node is None or id(node) in seen:
+                continue
+            seen.add(id(node))
+            variable = getattr(node, "variable", None)
+            if variable is not None:
+                leaves.append(variable)
+                continue
+            stack.extend(fn for fn, _ in node.next_functions)
+        refs, shared, local = [], [], []
+        call_leaves = {id(t): i for i, t in arg_leaves}
+        for leaf in leaves:
+            sid = self.sid_of.get(id(leaf))
+            entry = self.tensors.get(sid) if sid is not None else None
+            if entry is None or entry.get() is not leaf:
+                sid = None
+            if sid is not None:
+                refs.append(["s", sid])
+                shared.append(leaf)
+            elif id(leaf) in call_leaves:
+                refs.append(["c", call_leaves[id(leaf)]])
+                shared.append(leaf)
+            else:
+                local.append(leaf)
+        gid = next(self.ids)
+        self.graphs[gid] = (list(outputs), shared, local)
+        while len(self.graphs) > MAX_GRAPHS:
+            self.graphs.popitem(last=False)
+        return {"gid": gid, "in": refs}
+
+    def _backward(self, gid: int, grads: list) -> list:
+        graph = self.graphs.get(gid)
+        if graph is None:
+            raise RuntimeError("this result's autograd graph was already freed in your code's process; "
+                               "call backward() on a fresh result")
+        outputs, shared, local = graph
+        pairs = [(o, g) for o, g in zip(outputs, grads) if g is not None and o.requires_grad]
+        if not pairs:
+            return [None] * len(shared)
+        wanted = shared + local
+        found = torch.autograd.grad([o for o, _ in pairs], wanted, [g for _, g in pairs],
+                                    retain_graph=True, allow_unused=True)
+        for leaf, grad in zip(local, found[len(shared):]):
+            if grad is not None:
+                leaf.grad = grad if leaf.grad is None else leaf.grad + grad
+        return list(found[:len(shared)])
+
+    def _patch(self, target, name: str, value) -> None:
+        key = next(self.ids)
+        had = name in vars(target) if isinstance(target, type) else hasattr(target, name)
+        old = inspect.getattr_static(target, name) if had else None
+        self.patches[key] = [target, name, had, old]
+        setattr(target, name, value)
+
+    def _unpatch(self) -> None:
+        for target, name, had, old in reversed(list(self.patches.values())):
+            try:
+                if had:
+                    setattr(target, name, old)
+                else:
+                    delattr(target, name)
+            except Exception:
+                pass
+        self.patches.clear()
+
+
+def _judge_origin(exc: BaseException | None):
+    seen = 0
+    while exc is not None and seen < 20:
+        judge = getattr(exc, "_judge_error", None)
+        if judge is not None:
+            return judge
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return None
+
+
+def _replace(value, swap: dict):
+    if isinstance(value, torch.Tensor):
+        return swap.get(id(value), value)
+    if type(value) is list:
+        return [_replace(v, swap) for v in value]
+    if type(value) is tuple:
+        return tuple(_replace(v, swap) for v in value)
+    if isinstance(value, tuple) and hasattr(value, "_fields"):
+        return type(value)(*(_replace(v, swap) for v in value))
+    if type(value) in (dict, collections.OrderedDict):
+        return type(value)((k, _replace(v, swap)) for k, v in value.items())
+    if type(value).__module__ == "torch.return_types":
+        return type(value)([_replace(v, swap) for v in value])
+    return value
+
+
+def _operate(target, op: str, args: list):
+    if op == "repr":
+        return repr(target)
+    if op == "str":
+        return str(target)
+    if op == "len":
+        return len(target)
+    if op == "iter":
+        if isinstance(target, (list, tuple, dict, set, frozenset, range, str, bytes)) or \
+                isinstance(target, (torch.nn.ModuleList, torch.nn.ParameterList, torch.nn.Sequential)):
+            return iter(list(target))
+        return iter(target) if not hasattr(target, "__next__") else _IterHandle(target)
+    if op == "next":
+        return next(target)
+    if op == "getitem":
+        return target[args[0]]
+    if op == "setitem":
+        target[args[0]] = args[1]
+        return None
+    if op == "delitem":
+        del target[args[0]]
+        return None
+    if op == "contains":
+        return args[0] in target
+    if op == "bool":
+        return bool(target)
+    if op == "hash":
+        return hash(target)
+    if op == "float":
+        return float(target)
+    if op == "int":
+        return int(target)
+    if op == "index":
+        return target.__index__()
+    if op == "neg":
+        return -target
+    if op == "enter":
+        return target.__enter__()
+    if op == "exit":
+        return target.__exit__(None, None, None)
+    if op == "instancecheck":
+        return isinstance(args[0], target)
+    if op == "subclasscheck":
+        return issubclass(args[0], target)
+    if op == "deepcopy":
+        import copy
+        return copy.deepcopy(target)
+    if op == "copy":
+        import copy
+        return copy.copy(target)
+    if op == "dir":
+        return dir(target)
+    if op in BINARY:
+        result = getattr(target, BINARY[op])(*args)
+        return result
+    raise BridgeError(f"unknown operation {op!r}")
+
+
+class _IterHandle:
+    """An iterator the other side steps through one item at a time."""
+
+    def __init__(self, iterator) -> None:
+        self.iterator = iterator
+
+    def __next__(self):
+        return next(self.iterator)
+
+
+def _by_name(value):
+    """(module, qualname) for a library function, class or module-level object that the other
+    side can look up itself (``torch.relu``, ``nn.Linear``, ``math.sqrt``); None otherwise."""
+    if not (inspect.isclass(value) or inspect.isfunction(value) or inspect.isbuiltin(value)
+            or isinstance(value, (types.BuiltinFunctionType, types.MethodDescriptorType))):
+        return None
+    module = getattr(value, "__module__", None)
+    qualname = getattr(value, "__qualname__", None)
+    if not module or not qualname or "<" in qualname or module in (LEARNER_MODULE, "__main__"):
+        return None
+    top = module.split(".")[0]
+    if top not in ("torch", "builtins", "math", "numpy", "collections", "functools", "operator", "itertools",
+                   "random", "statistics", "tokenizers", "typing"):
+        return None
+    try:
+        if _resolve(module, qualname) is value:
+            return module, qualname
+    except Exception:
+        pass
+    return None
+
+
+def nameable(obj) -> bool:
+    """Whether the learner's process can look ``obj`` up by name (a library module or class)."""
+    if isinstance(obj, LearnerModule) or isinstance(obj, RemoteObject):
+        return False
+    if isinstance(obj, types.ModuleType):
+        return sys.modules.get(obj.__name__) is obj and obj.__name__ != LEARNER_MODULE
+    return _by_name(obj) is not None
+
+
+def _importable(name: str) -> bool:
+    top = name.split(".")[0]
+    return top in ("torch", "math", "numpy", "collections", "functools", "operator", "itertools", "random",
+                   "statistics", "tokenizers", "typing")
+
+
+# ---------------------------------------------------------------------------------------------- context
+
+
+def _context() -> dict:
+    ctx = {"gm": torch.is_grad_enabled(), "dd": str(torch.get_default_dtype()).removeprefix("torch.")}
+    autocast = []
+    for device in ("cpu", "cuda"):
+        try:
+            if torch.is_autocast_enabled(device):
+                autocast.append([device, str(torch.get_autocast_dtype(device)).removeprefix("torch.")])
+        except Exception:
+            pass
+    if autocast:
+        ctx["ac"] = autocast
+    return ctx
+
+
+class _apply_context:
+    """The caller's grad mode, default dtype and autocast, for the duration of one request."""
+
+    def __init__(self, ctx: dict) -> None:
+        self.ctx = ctx
+        self.stack: list = []
+
+    def __enter__(self):
+        grad = torch.set_grad_enabled(bool(self.ctx.get("gm", True)))
+        grad.__enter__()
+        self.stack.append(grad)
+        dtype = getattr(torch, str(self.ctx.get("dd", "float32")), torch.float32)
+        self.saved_dtype = torch.get_default_dtype()
+        if dtype != self.saved_dtype and dtype in (torch.float32, torch.float64, torch.float16, torch.bfloat16):
+            torch.set_default_dtype(dtype)
+        for device, name in self.ctx.get("ac", ()):
+            cast = torch.autocast(str(device), dtype=getattr(torch, str(name)))
+            cast.__enter__()
+            self.stack.append(cast)
+        return self
+
+    def __exit__(self, *exc):
+        for manager in reversed(self.stack):
+            manager.__exit__(None, None, None)
+        if torch.get_default_dtype() != self.saved_dtype:
+            torch.set_default_dtype(self.saved_dtype)
+        return False
+
+
+class RandomState:
+    """The random generators' states as both sides last agreed on them: a message carries only
+    the generators that moved since, so a test that seeds and a learner's code that draws share
+    one stream, as if they ran in one process."""
+
+    def __init__(self) -> None:
+        self.torch = torch.get_rng_state()
+        self.python = None
+        self.numpy = None
+
+    def outgoing(self, blobs: list[bytes], size: list[int]) -> dict:
+        state = {}
+        current = torch.get_rng_state()
+        if not torch.equal(current, self.torch):
+            state["t"] = _raw(current, blobs, size)
+            self.torch = current
+        random = sys.modules.get("random")
+        if random is not None:
+            python = random.getstate()
+            if python != self.python:
+                state["p"] = [python[0], list(python[1]), python[2]]
+                self.python = python
+        numpy = sys.modules.get("numpy")
+        if numpy is not None:
+            kind, keys, pos, has_gauss, cached = numpy.random.get_state()
+            fingerprint = (int(pos), int(has_gauss), float(cached), keys.tobytes())
+            if fingerprint != self.numpy:
+                state["n"] = [kind, keys.tolist(), int(pos), int(has_gauss), float(cached)]
+                self.numpy = fingerprint
+        return state
+
+    def incoming(self, state, blob) -> None:
+        if not isinstance(state, dict):
+            return
+        if "t" in state:
+            self.torch = _from_raw(state["t"], blob)
+            torch.set_rng_state(self.torch)
+        if "p" in state:
+            import random
+            version, internal, gauss = state["p"]
+            self.python = (int(version), tuple(int(v) for v in internal), gauss)
+            random.setstate(self.python)
+        numpy = sys.modules.get("numpy")
+        if numpy is not None and "n" in state:
+            kind, keys, pos, has_gauss, cached = state["n"]
+            keys = numpy.array(keys, dtype=numpy.uint32)
+            numpy.random.set_state((str(kind), keys, int(pos), int(has_gauss), float(cached)))
+            self.numpy = (int(pos), int(has_gauss), float(cached), keys.tobytes())
+
+
+# ---------------------------------------------------------------------------------------------- entry points
+
+
+_JUDGE: Peer | None = None
+_MODULE: LearnerModule | None = None
+
+
+def active() -> bool:
+    """Whether this process is a judge talking to a learner's process."""
+    return BRIDGE_FD_ENV in os.environ
+
+
+def judge_peer() -> Peer:
+    """The judge's end of the wire (opened on first use)."""
+    global _JUDGE
+    if _JUDGE is None:
+        fd = int(os.environ[BRIDGE_FD_ENV])
+        _JUDGE = Peer(socket.socket(fileno=fd), "J")
+    return _JUDGE
+
+
+def learner_module() -> LearnerModule:
+    """The learner's ``submission`` module, as a proxy; importing it runs it in the learner's process."""
+    global _MODULE
+    if _MODULE is None:
+        _MODULE = judge_peer().request("import")
+    return _MODULE
+
+
+def patch_learner(target, name: str, value) -> None:
+    """Apply ``setattr(target, name, value)`` in the learner's process too (``target`` a library
+    module or class, or an object of the learner's); ``value`` runs in the judge when called."""
+    judge_peer().request("patch", target=target, name=name, value=value)
+
+
+def unpatch_learner() -> None:
+    """Undo every ``patch_learner`` of this test."""
+    if _JUDGE is not None and not _JUDGE.closed:
+        _JUDGE.request("unpatch")
+
+
+class _Refuse:
+    """A finder that stops the judge from ever importing the learner's module."""
+
+    @staticmethod
+    def find_spec(name, path=None, target=None):
+        if name == LEARNER_MODULE:
+            raise ImportError("the learner's code runs in its own process: use course_harness.submission()")
+        return None
+
+
+def guard_judge_imports() -> None:
+    """Make ``import submission`` fail in the judge (it would run the learner's code here)."""
+    sys.meta_path.insert(0, _Refuse)
+
+
+def serve(fd: int) -> None:
+    """The learner's process: answer the judge's requests on ``fd`` until it closes."""
+    peer = Peer(socket.socket(fileno=fd), "L")
+    peer.serve_forever()
