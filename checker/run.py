@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import signal
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from checker.inputs import INPUT_DIR_ENV
 from checker.metrics import metrics_from_junit
 from checker.report import ReportError, parse_junit
 from checker.result import Artifact, CheckResult
-from checker.sandbox import Mount, Sandbox, make_sandbox
+from checker.sandbox import Mount, Sandbox, kill_group, make_sandbox
 from checker.workspace import build_workspace, expected_tests
 from courseware.corpus import corpus_file
 from courseware.settings import Settings
@@ -76,10 +77,51 @@ class Checker:
                 ws.remove()
 
     def _run(self, spec, ws) -> CheckResult:
+        # Two sandboxes, each with its own PID namespace, joined by a socket: the learner's code in
+        # one (their file only), the tests in the other (harness/bridge.py carries every use of the
+        # learner's code across). The learner's process cannot see, signal or trace the judge.
+        judge_end, learner_end = socket.socketpair()
+        try:
+            learner = self._start_learner(spec, ws, learner_end)
+        except BaseException:
+            judge_end.close()
+            raise
+        finally:
+            learner_end.close()
+        try:
+            return self._judge(spec, ws, judge_end)
+        finally:
+            judge_end.close()
+            kill_group(learner)
+
+    def _start_learner(self, spec, ws, sock: socket.socket):
+        mounts = [Mount(ws.learner, "/workspace"), Mount(ws.shared, "/shared", writable=True)]
+        env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1",
+               "PYTHONHASHSEED": "0", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+        self._add_data(ws, mounts, env)
+        fd = sock.fileno()
+        argv = [self.sandbox.python, "-c", f"import sys; sys.path.insert(0, '.'); import bridge; bridge.serve({fd})"]
+        return self.sandbox.spawn(argv, mounts=mounts, workdir=self.sandbox.path_inside(mounts[0]),
+                                  limits=spec.limits, env=env, output_file=ws.root / "learner-output.txt",
+                                  pass_fds=(fd,))
+
+    def _add_data(self, ws, mounts: list[Mount], env: dict[str, str]) -> None:
+        """The learner's own files (a playground run) and the corpus, read-only, in either sandbox."""
+        if ws.inputs.is_dir():
+            inputs_mount = Mount(ws.inputs, "/inputs")
+            mounts.append(inputs_mount)
+            env[INPUT_DIR_ENV] = self.sandbox.path_inside(inputs_mount)
+        if self.corpus is not None:
+            corpus_mount = Mount(self.corpus, "/data/tinyshakespeare.txt")
+            mounts.append(corpus_mount)
+            env["COURSE_CORPUS"] = self.sandbox.path_inside(corpus_mount)
+
+    def _judge(self, spec, ws, sock: socket.socket) -> CheckResult:
         inside = {
             "code": Mount(ws.code, "/workspace"),
             "artifacts": Mount(ws.artifacts, "/artifacts", writable=True),
             "report": Mount(ws.report, "/report", writable=True),
+            "shared": Mount(ws.shared, "/shared", writable=True),
         }
         mounts = list(inside.values())
         env = {
@@ -92,15 +134,11 @@ class Checker:
             "OMP_NUM_THREADS": "1",
             "MKL_NUM_THREADS": "1",
             "COURSE_ARTIFACT_DIR": self.sandbox.path_inside(inside["artifacts"]),
+            "COURSE_SHARED_DIR": self.sandbox.path_inside(inside["shared"]),
+            "COURSE_BRIDGE_FD": str(sock.fileno()),
+            "COURSE_SUBMISSION_SOURCE": f"{self.sandbox.path_inside(inside['code'])}/source/submission.py",
         }
-        if ws.inputs.is_dir():  # a playground run: the learner's own files, read-only
-            inputs_mount = Mount(ws.inputs, "/inputs")
-            mounts.append(inputs_mount)
-            env[INPUT_DIR_ENV] = self.sandbox.path_inside(inputs_mount)
-        if self.corpus is not None:
-            corpus_mount = Mount(self.corpus, "/data/tinyshakespeare.txt")
-            mounts.append(corpus_mount)
-            env["COURSE_CORPUS"] = self.sandbox.path_inside(corpus_mount)
+        self._add_data(ws, mounts, env)
         report_file = f"{self.sandbox.path_inside(inside['report'])}/junit.xml"
         # metric_gate files each metric under the test whose own code published it; the JUnit
         # report carries them as that test's properties (see checker.metrics).
@@ -109,7 +147,8 @@ class Checker:
                 "--tb=short",
                 "--rootdir", self.sandbox.path_inside(inside["code"]), *ws.test_files]
         proc = self.sandbox.run(argv, mounts=mounts, workdir=self.sandbox.path_inside(inside["code"]),
-                                limits=spec.limits, env=env, output_file=ws.root / "output.txt")
+                                limits=spec.limits, env=env, output_file=ws.root / "output.txt",
+                                pass_fds=(sock.fileno(),))
         output = proc.output + ("\n[output truncated]" if proc.output_truncated else "")
         if output.startswith("bwrap:"):
             # The sandbox itself failed to start: a platform fault, not the learner's.

@@ -74,24 +74,31 @@ class Sandbox(ABC):
     def path_inside(self, mount: Mount) -> str:
         """The path at which code inside the sandbox sees ``mount``."""
 
-    def run(self, argv: list[str], *, mounts: list[Mount], workdir: str, limits: Limits,
-            env: dict[str, str], output_file: Path) -> ProcessOutcome:
-        """Run ``argv`` and wait at most ``limits.time_s``; output goes through ``output_file``."""
+    def spawn(self, argv: list[str], *, mounts: list[Mount], workdir: str, limits: Limits,
+              env: dict[str, str], output_file: Path, pass_fds: tuple[int, ...] = ()) -> subprocess.Popen:
+        """Start ``argv`` in this sandbox and return at once; output goes to ``output_file``.
+        ``pass_fds`` stay open (same numbers) inside. The caller ends it with ``kill_group``."""
         cmd = self.command(argv, mounts, workdir, limits)
-        start = time.monotonic()
-        timed_out = False
         with open(output_file, "wb") as out:
-            proc = subprocess.Popen(
+            return subprocess.Popen(
                 cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, env=env,
                 start_new_session=True, preexec_fn=functools.partial(_apply_rlimits, limits),
-                cwd=workdir if self.name == "none" else None,
+                cwd=workdir if self.name == "none" else None, pass_fds=pass_fds,
             )
-            try:
-                proc.wait(timeout=limits.time_s)
-            except subprocess.TimeoutExpired:
-                timed_out = True
-            finally:
-                _kill_group(proc)
+
+    def run(self, argv: list[str], *, mounts: list[Mount], workdir: str, limits: Limits,
+            env: dict[str, str], output_file: Path, pass_fds: tuple[int, ...] = ()) -> ProcessOutcome:
+        """Run ``argv`` and wait at most ``limits.time_s``; output goes through ``output_file``."""
+        start = time.monotonic()
+        timed_out = False
+        proc = self.spawn(argv, mounts=mounts, workdir=workdir, limits=limits, env=env,
+                          output_file=output_file, pass_fds=pass_fds)
+        try:
+            proc.wait(timeout=limits.time_s)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+        finally:
+            kill_group(proc)
         duration = time.monotonic() - start
         output, truncated = _read_capped(output_file, limits.output_kb * 1024)
         rc = proc.returncode
@@ -111,7 +118,7 @@ def _apply_rlimits(limits: Limits) -> None:
     resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes, limits.processes))
 
 
-def _kill_group(proc: subprocess.Popen) -> None:
+def kill_group(proc: subprocess.Popen) -> None:
     """Kill everything the run started, finished or not, so nothing outlives the job."""
     try:
         os.killpg(proc.pid, signal.SIGKILL)

@@ -2,13 +2,16 @@
 
 Layout on the host (``<workspaces>/<job>/``)::
 
-    code/         read-only inside the sandbox: submission.py, conftest.py, course_harness.py,
-                  metric_gate.py, test_*.py
-    artifacts/    writable: plots and text the tests publish
-    report/       writable: pytest's JUnit XML
+    code/         the judge's, read-only: conftest.py, course_harness.py, metric_gate.py, bridge.py,
+                  test_*.py, and source/submission.py (read by tests, never imported there)
+    learner/      the learner's process's, read-only: submission.py, bridge.py
+    shared/       writable by both: the tests' tmp_path folders
+    artifacts/    writable by the judge: plots and text the tests publish
+    report/       writable by the judge: pytest's JUnit XML
     inputs/       read-only, playground runs only: the learner's own text (``checker.inputs``)
 
-Only these folders are mounted; the exercise folder (with ``solution.py``) is not.
+Only these folders are mounted, each in the sandbox that needs it; the exercise folder (with
+``solution.py``) is not.
 """
 from __future__ import annotations
 
@@ -24,6 +27,8 @@ from checker.inputs import write_inputs
 from courseware.spec import ExerciseSpec
 
 HARNESS_DIR = Path(__file__).parent / "harness"
+JUDGE_HARNESS = ("conftest.py", "course_harness.py", "metric_gate.py", "bridge.py")
+"""The harness files the judge's pytest imports from its folder (the warm zygote has them on its path)."""
 Mode = str  # "run" (public tests) or "submit" (public + hidden)
 
 
@@ -38,6 +43,14 @@ class Workspace:
     @property
     def code(self) -> Path:
         return self.root / "code"
+
+    @property
+    def learner(self) -> Path:
+        return self.root / "learner"
+
+    @property
+    def shared(self) -> Path:
+        return self.root / "shared"
 
     @property
     def artifacts(self) -> Path:
@@ -84,10 +97,12 @@ def build_workspace(spec: ExerciseSpec, code: str, mode: Mode, base: Path,
     tests = selected_tests(spec, mode, playground=inputs is not None)
     root = base / f"job-{uuid.uuid4().hex}"
     ws = Workspace(root, {name: visibility for name, (_, visibility) in tests.items()})
-    for folder in (ws.code, ws.artifacts, ws.report):
+    for folder in (ws.code, ws.code / "source", ws.learner, ws.shared, ws.artifacts, ws.report):
         folder.mkdir(parents=True)
-    (ws.code / "submission.py").write_text(code, encoding="utf-8")
-    for name in ("conftest.py", "course_harness.py", "metric_gate.py"):
+    (ws.learner / "submission.py").write_text(code, encoding="utf-8")
+    (ws.code / "source" / "submission.py").write_text(code, encoding="utf-8")
+    shutil.copyfile(HARNESS_DIR / "bridge.py", ws.learner / "bridge.py")
+    for name in JUDGE_HARNESS:
         shutil.copyfile(HARNESS_DIR / name, ws.code / name)
     for support in spec.support_files:
         shutil.copyfile(support, ws.code / support.name)

@@ -23,7 +23,7 @@ from courseware.spec import (
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 KNOWN_DATASETS = ("tinyshakespeare",)
-RESERVED_NAMES = ("conftest.py", "course_harness.py", "submission.py", "result_stream.py", "zygote.py",
+RESERVED_NAMES = ("conftest.py", "course_harness.py", "submission.py", "result_stream.py", "zygote.py", "bridge.py",
                   "metric_gate.py")
 CAUGHT_BY = re.compile(r"Caught by:\s*(.+)", re.IGNORECASE)
 """The line of a mutant's docstring that names the test(s) that should catch its mistake."""

@@ -389,3 +389,125 @@ def test_state_changed_by_one_job_is_gone_for_the_next(spec):
 
 def test_the_platform_still_grades_after_the_attacks(checker, spec):
     still_works(checker, spec)
+
+
+# The judge (pytest, the tests, the result pipe and its token) runs in a process of its own, under
+# another uid, and is not dumpable: the learner's process holds its own code, the bridge socket
+# and its output file, nothing else. Each case below is a wrong solution (x * 3) plus an attempt to
+# reach the judge; each must earn nothing.
+
+FORGED_REPORT = """
+import json
+LINES = [json.dumps({"event": "test", "nodeid": f"test_public.py::t{i}", "when": w, "outcome": "passed",
+                     "message": "", "text": "", "duration": 0.0, "token": TOKEN}) for i in range(3)
+         for w in ("setup", "call", "teardown")]
+LINES.append(json.dumps({"event": "finish", "exitstatus": 0, "collected": 3, "token": TOKEN}))
+FORGED = ("\\n".join(LINES) + "\\n").encode()
+"""
+
+
+def test_walking_the_collector_frames_and_modules_finds_no_reporter(checker, spec):
+    result = grade(checker, spec, textwrap.dedent("""
+        import gc, os, sys, threading, time
+        TOKEN = ""
+        found = []
+        for obj in gc.get_objects():
+            try:
+                names = dir(obj) if not isinstance(obj, type) else []
+            except Exception:
+                continue
+            if any(n in names for n in ("_send", "_token", "pytest_runtest_logreport", "_fd")):
+                found.append(obj)
+        for frame in sys._current_frames().values():
+            while frame is not None:
+                found.extend(v for v in frame.f_locals.values() if hasattr(v, "_send"))
+                frame = frame.f_back
+        found.extend(m for name, m in sys.modules.items() if name in ("result_stream", "metric_gate", "_pytest"))
+        """) + FORGED_REPORT + textwrap.dedent("""
+        for obj in found:
+            for name in ("_token", "token"):
+                TOKEN = getattr(obj, name, TOKEN) or TOKEN
+            try:
+                obj._send({"event": "finish", "exitstatus": 0, "collected": 3})
+            except Exception:
+                pass
+        def double(x):
+            return x * 3
+        """))
+    assert result.status == "failed" and "max abs error" in reasons(result)
+
+
+def test_writing_a_report_to_every_descriptor_earns_nothing(checker, spec):
+    result = grade(checker, spec, textwrap.dedent("""
+        import os
+        TOKEN = ""
+        """) + FORGED_REPORT + textwrap.dedent("""
+        for fd in range(256):
+            try:
+                os.write(fd, FORGED)
+            except OSError:
+                pass
+        for entry in os.listdir("/proc/self/fd"):
+            try:
+                os.write(int(entry), FORGED)
+            except OSError:
+                pass
+        os._exit(0)
+        """))
+    assert result.status == "error"
+    still_works(checker, spec)
+
+
+def test_the_judge_cannot_be_traced_signalled_or_read(checker, spec):
+    result = grade(checker, spec, textwrap.dedent("""
+        import ctypes, os, signal
+        PTRACE_ATTACH = 16
+        libc = ctypes.CDLL(None, use_errno=True)
+        reached = []
+        me = os.getpid()
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit() or int(entry) == me:
+                continue
+            pid = int(entry)
+            if libc.ptrace(PTRACE_ATTACH, pid, 0, 0) == 0:
+                reached.append(f"ptrace {pid}")
+            for name in ("mem", "environ", "fd/3", "cmdline"):
+                try:
+                    data = open(f"/proc/{pid}/{name}", "rb").read(64)
+                    if name != "cmdline" and data:
+                        reached.append(f"read /proc/{pid}/{name}")
+                except OSError:
+                    pass
+            try:
+                os.kill(pid, signal.SIGSTOP)
+                reached.append(f"stopped {pid}")
+            except OSError:
+                pass
+        def double(x):
+            assert not reached, reached
+            return x * 3
+        """))
+    assert result.status == "failed" and "max abs error" in reasons(result), reasons(result)
+
+
+def test_a_child_writing_after_its_parent_exits_changes_nothing(checker, spec):
+    result = grade(checker, spec, textwrap.dedent("""
+        import os, time
+        TOKEN = ""
+        """) + FORGED_REPORT + textwrap.dedent("""
+        if os.fork() == 0:
+            os.setsid()
+            end = time.time() + 3
+            while time.time() < end:
+                for fd in range(256):
+                    try:
+                        os.write(fd, FORGED)
+                    except OSError:
+                        pass
+                time.sleep(0.01)
+            os._exit(0)
+        def double(x):
+            return x * 3
+        """))
+    assert result.status in ("failed", "error")
+    still_works(checker, spec)

@@ -32,12 +32,14 @@ from __future__ import annotations
 
 import builtins
 import collections
+import dis
 import gc
 import importlib
 import inspect
 import io
 import itertools
 import json
+import marshal
 import math
 import os
 import pathlib
@@ -428,6 +430,13 @@ class Peer:
         self.proxies: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
         self.tensors: dict[str, _Entry] = {}
         self.sid_of: dict[int, str] = {}
+        # Shared random generators: sid -> [generator, state bytes the other side knows, origin].
+        self.generators: dict[str, list] = {}
+        self.generator_sid: dict[int, str] = {}
+        # Mirrored objects (the judge's torch modules, optimizers… copied to the learner's
+        # process): sid -> [object, fingerprint of its state as this side last sent or received it].
+        self.mirrors: dict[str, list] = {}
+        self.mirror_sid: dict[int, str] = {}
         self.released: list[int] = []
         self.released_tensors: list[str] = []
         self.released_graphs: list[int] = []
@@ -502,10 +511,46 @@ class Peer:
                 update["g"] = _raw(tensor.grad, blobs, size) if tensor.grad is not None else None
             entry.mark(tensor)
             updates.append(update)
+        for sid, record in list(self.mirrors.items()):
+            state, local_blobs, fingerprint = self._mirror_state(record[0])
+            if fingerprint != record[1]:
+                record[1] = fingerprint
+                _rebase(state, size[0])
+                blobs.extend(local_blobs)
+                size[0] += sum(len(b) for b in local_blobs)
+                updates.append({"os": sid, "d": state})
+        for sid, record in list(self.generators.items()):
+            generator = record[0]
+            state = generator.get_state()
+            raw = state.numpy().tobytes()
+            if raw != record[1]:
+                record[1] = raw
+                updates.append({"gs": sid, "d": _raw(state, blobs, size)})
+            elif not record[2] and sys.getrefcount(generator) <= UNREFERENCED:
+                self._forget_tensor(sid)
+                self.released_tensors.append(sid)
         return updates
 
     def _apply_sync(self, updates, blob) -> None:
         for update in updates:
+            if "os" in update:
+                record = self.mirrors.get(str(update["os"]))
+                if record is not None:
+                    own = vars(record[0])
+                    new = {str(k): self.decode(v, blob) for k, v in update["d"].items()}
+                    for key in [k for k in own if k not in new]:
+                        del own[key]
+                    for key, value in new.items():
+                        own[key] = _merged(own.get(key), value)
+                    record[1] = self._mirror_state(record[0])[2]
+                continue
+            if "gs" in update:
+                record = self.generators.get(str(update["gs"]))
+                if record is not None:
+                    state = _from_raw(update["d"], blob)
+                    record[0].set_state(state)
+                    record[1] = state.numpy().tobytes()
+                continue
             entry = self.tensors.get(str(update.get("s")))
             tensor = entry.get() if entry is not None else None
             if tensor is None:
@@ -524,6 +569,11 @@ class Peer:
             entry.mark(tensor)
 
     def _forget_tensor(self, sid: str) -> None:
+        record = self.generators.pop(sid, None)
+        if record is not None:
+            if self.generator_sid.get(id(record[0])) == sid:
+                del self.generator_sid[id(record[0])]
+            return
         entry = self.tensors.pop(sid, None)
         tensor = entry.get() if entry is not None else None
         if tensor is not None and self.sid_of.get(id(tensor)) == sid:
@@ -542,10 +592,10 @@ class Peer:
         if isinstance(t, torch.nn.Parameter):
             record["p"] = 1
         if t.grad_fn is not None:
-            if self._graph_outputs is not None and self.side == "L":
+            if self._graph_outputs is not None:
                 record["go"] = len(self._graph_outputs)
                 self._graph_outputs.append(t)
-            elif self._call_leaves is not None and self.side == "J":
+            elif self._call_leaves is not None:
                 record["cl"] = len(self._call_leaves)
                 self._call_leaves.append(t)
             return record
@@ -556,6 +606,132 @@ class Peer:
         if t.grad is not None:
             record["g"] = _raw(t.grad, blobs, size)
         return record
+
+    def _owner_handle(self, value) -> dict | None:
+        """A proxy (or function stub) of the other side's object goes back as that object's handle,
+        so it is the object itself over there, not a proxy of a proxy."""
+        if isinstance(value, (RemoteObject, LearnerModule)):
+            peer, hid = object.__getattribute__(value, "_peer"), object.__getattribute__(value, "_hid")
+        elif type(value) is types.FunctionType and "__bridge__" in value.__dict__:
+            peer, hid = value.__dict__["__bridge__"]
+        else:
+            return None
+        if peer is not self:
+            return None
+        return {"$": "h", "s": "L" if self.side == "J" else "J", "id": hid}
+
+    def _enc_generator(self, generator: torch.Generator, blobs, size) -> dict:
+        """A generator crosses as its state and stays one stream: draws on either side advance
+        both (the state travels in the sync data of every message, like a shared tensor's)."""
+        sid = self.generator_sid.get(id(generator))
+        if sid is not None and self.generators.get(sid, [None])[0] is generator:
+            return {"$": "G", "s": sid}
+        sid = f"{self.side}g{next(self.ids)}"
+        state = generator.get_state()
+        self.generators[sid] = [generator, state.numpy().tobytes(), True]
+        self.generator_sid[id(generator)] = sid
+        return {"$": "G", "s": sid, "dev": str(generator.device), "st": _raw(state, blobs, size)}
+
+    def _mirror_state(self, obj) -> tuple[dict, list[bytes], tuple]:
+        """A mirrored object's attributes encoded (tensor bytes from offset 0), and a fingerprint
+        that changes when they do."""
+        local_blobs: list[bytes] = []
+        local_size = [0]
+        state = {key: self.encode(value, local_blobs, local_size, 1) for key, value in vars(obj).items()}
+        text = json.dumps(state, allow_nan=True, separators=(",", ":"))
+        return state, local_blobs, (text, hash(b"".join(local_blobs)))
+
+    def _enc_mirror(self, obj, blobs, size) -> dict:
+        """The judge's torch object (an ``nn.Linear``, an optimizer, a data loader…) crosses as a
+        copy, and the two copies stay one object: tensors in it are shared, and whenever its
+        attributes change on one side the next message carries them (a learner's training loop
+        steps the judge's model and optimizer; ``train()``/``eval()`` reach back). It comes back
+        as itself."""
+        sid = f"{self.side}o{next(self.ids)}"
+        record = [obj, None]
+        self.mirror_sid[id(obj)] = sid
+        self.mirrors[sid] = record
+        state, local_blobs, record[1] = self._mirror_state(obj)
+        _rebase(state, size[0])
+        blobs.extend(local_blobs)
+        size[0] += sum(len(b) for b in local_blobs)
+        cls = type(obj)
+        return {"$": "O", "s": sid, "c": [cls.__module__, cls.__qualname__], "d": state}
+
+    def _dec_mirror(self, record: dict, blob):
+        sid = str(record.get("s"))
+        known = self.mirrors.get(sid)
+        if known is not None:
+            return known[0]
+        if self.side == "J" or "d" not in record:  # the judge builds nothing the learner describes
+            raise BridgeError(f"object {sid} is not known here")
+        module_name, qualname = (str(part) for part in record["c"])
+        cls = _resolve(module_name, qualname)
+        if not (isinstance(cls, type) and _mirrorable_class(cls)):
+            raise BridgeError(f"{module_name}.{qualname} cannot be mirrored")
+        obj = cls.__new__(cls)
+        entry = [obj, None]
+        self.mirrors[sid] = entry
+        self.mirror_sid[id(obj)] = sid
+        own = vars(obj)
+        for key, value in record["d"].items():
+            own[str(key)] = self.decode(value, blob)
+        entry[1] = self._mirror_state(obj)[2]
+        return obj
+
+    def _enc_function(self, fn: types.FunctionType, blobs, size, depth: int) -> dict | None:
+        """A test's pure function (``lambda t: torch.sin(t) * t ** 2``) crosses as code and runs
+        in the learner's process, so the learner's autograd and ``torch.func`` transforms see
+        through it. Only the judge sends code, and only code that cannot change the judge's state:
+        it writes no global or outer variable and reads only immutable values, tensors, library
+        modules and functions, and other such functions. Anything else stays a handle."""
+        if _torch_name(fn.__module__) or fn.__module__ == LEARNER_MODULE or not _pure_code(fn.__code__):
+            return None
+        env = {}
+        for name in sorted(_loads(fn.__code__)):
+            if name in fn.__globals__:
+                value = fn.__globals__[name]
+            elif hasattr(builtins, name):
+                continue
+            else:
+                return None
+            if not _immutable(value):
+                return None
+            env[name] = value
+        cells = [cell.cell_contents for cell in fn.__closure__ or ()]
+        defaults = list(fn.__defaults__ or ())
+        kwdefaults = dict(fn.__kwdefaults__ or {})
+        if not all(_immutable(v) for v in [*cells, *defaults, *kwdefaults.values()]):
+            return None
+        encoded = {key: self.encode(value, blobs, size, depth + 1) for key, value in
+                   (("g", env), ("c", cells), ("d", defaults), ("kd", kwdefaults))}
+        return {"$": "F", "code": marshal.dumps(fn.__code__).hex(), "n": fn.__name__, **encoded}
+
+    def _dec_function(self, record: dict, blob) -> types.FunctionType:
+        if self.side == "J":  # the judge runs no code it receives
+            raise BridgeError("code does not cross to the judge")
+        code = marshal.loads(bytes.fromhex(str(record["code"])))
+        env = {"__builtins__": builtins, "__name__": "judge"}
+        env.update(self.decode(record["g"], blob))
+        cells = tuple(types.CellType(v) for v in self.decode(record["c"], blob))
+        fn = types.FunctionType(code, env, str(record.get("n", "f")), tuple(self.decode(record["d"], blob)) or None,
+                                cells or None)
+        fn.__kwdefaults__ = self.decode(record["kd"], blob) or None
+        return fn
+
+    def _dec_generator(self, record: dict, blob) -> torch.Generator:
+        sid = str(record.get("s"))
+        known = self.generators.get(sid)
+        if known is not None:
+            return known[0]
+        if "st" not in record:
+            raise BridgeError(f"shared generator {sid} is not known here")
+        generator = torch.Generator(device=str(record.get("dev", "cpu")))
+        state = _from_raw(record["st"], blob)
+        generator.set_state(state)
+        self.generators[sid] = [generator, state.numpy().tobytes(), False]
+        self.generator_sid[id(generator)] = sid
+        return generator
 
     def _dec_tensor(self, record: dict, blob) -> torch.Tensor:
         sid = record.get("s")
@@ -598,9 +774,12 @@ class Peer:
         if t is list:
             return [self.encode(v, blobs, size, depth + 1) for v in value]
         if t is dict or t is collections.OrderedDict or t is collections.defaultdict:
-            return {"$": "dict", "od": t is collections.OrderedDict,
-                    "i": [[self.encode(k, blobs, size, depth + 1), self.encode(v, blobs, size, depth + 1)]
-                          for k, v in value.items()]}
+            record = {"$": "dict", "od": t is collections.OrderedDict,
+                      "i": [[self.encode(k, blobs, size, depth + 1), self.encode(v, blobs, size, depth + 1)]
+                            for k, v in value.items()]}
+            if t is collections.defaultdict:
+                record["dd"] = self.encode(value.default_factory, blobs, size, depth + 1)
+            return record
         if isinstance(value, torch.Tensor):
             try:
                 return self._enc_tensor(value, blobs, size)
@@ -653,6 +832,20 @@ class Peer:
                 return self.encode(value.item(), blobs, size, depth)
         if isinstance(value, types.GeneratorType) and "/torch/" in value.gi_code.co_filename:
             return {"$": "iter", "i": [self.encode(v, blobs, size, depth + 1) for v in value]}
+        back = self._owner_handle(value)
+        if back is not None:
+            return back
+        if t is torch.Generator:
+            return self._enc_generator(value, blobs, size)
+        sid = self.mirror_sid.get(id(value))
+        if sid is not None and self.mirrors.get(sid, [None])[0] is value:
+            return {"$": "O", "s": sid}
+        if self.side == "J" and _mirrorable_class(t):
+            return self._enc_mirror(value, blobs, size)
+        if self.side == "J" and type(value) is types.FunctionType and depth < 8:
+            record = self._enc_function(value, blobs, size, depth)
+            if record is not None:
+                return record
         named = _by_name(value)
         if named is not None:
             return {"$": "named", "m": named[0], "q": named[1]}
@@ -669,8 +862,17 @@ class Peer:
             return self._dec_tensor(value, blob)
         if tag == "tuple":
             return tuple(self.decode(v, blob) for v in items)
+        if tag == "G":
+            return self._dec_generator(value, blob)
+        if tag == "F":
+            return self._dec_function(value, blob)
+        if tag == "O":
+            return self._dec_mirror(value, blob)
         if tag == "dict":
             pairs = [(self.decode(k, blob), self.decode(v, blob)) for k, v in items]
+            if "dd" in value:
+                factory = self.decode(value["dd"], blob)
+                return collections.defaultdict(factory if callable(factory) else None, pairs)
             return collections.OrderedDict(pairs) if value.get("od") else dict(pairs)
         if tag == "h":
             return self._handle(value)
@@ -805,6 +1007,7 @@ class Peer:
             stub.__code__ = stub.__code__.replace(co_name=name, co_qualname=name, co_filename=source,
                                                   co_firstlineno=int(desc["line"]))
         stub.__name__ = stub.__qualname__ = name
+        stub.__bridge__ = (peer, hid)
         stub.__module__ = LEARNER_MODULE if desc.get("line") else None
         if desc.get("sig") is not None:
             signature = _build_signature(desc["sig"])
@@ -821,7 +1024,7 @@ class Peer:
             raise BridgeError("the learner's process is gone")
         blobs: list[bytes] = []
         size = [0]
-        self._call_leaves = [] if self.side == "J" else None
+        self._call_leaves = []
         try:
             body = {key: self.encode(value, blobs, size) for key, value in fields.items()}
         finally:
@@ -862,7 +1065,7 @@ class Peer:
             sys.stdout.write(str(message["out"]))
         if message.get("k") == "err":
             raise self._exception(message.get("err") or {})
-        self._graph_outputs = [] if self.side == "J" else None
+        self._graph_outputs = []
         enabled = gc.isenabled()
         gc.disable()
         try:
@@ -947,7 +1150,7 @@ class Peer:
         try:
             with _apply_context(message.get("ctx") or {}):
                 result, fields = self._perform(message, blob)
-                self._graph_outputs = [] if self.side == "L" else None
+                self._graph_outputs = []
                 try:
                     reply["v"] = self.encode(result, blobs, size)
                     outputs = self._graph_outputs or []
@@ -1016,6 +1219,9 @@ class Peer:
         if op == "unpatch":
             self._unpatch()
             return None
+        if op == "isolated":
+            return _isolated(str(message["name"]), message.get("helper"), fields.get("args") or [],
+                             fields.get("kwargs") or {}, float(message.get("timeout", 30)))
         raise BridgeError(f"unknown request {op!r}")
 
     def _check_served(self, op, message, target) -> None:
@@ -1028,7 +1234,7 @@ class Peer:
         elif op == "op":
             if str(message.get("opname", "")) not in SERVED_OPS:
                 raise TypeError("the judge does not serve this operation")
-        elif op != "call":
+        elif op not in ("call", "backward"):
             raise BridgeError(f"the judge does not serve {op!r}")
 
     def _describe(self, exc: BaseException) -> dict:
@@ -1119,6 +1325,87 @@ class Peer:
             except Exception:
                 pass
         self.patches.clear()
+
+
+def _isolated(name: str, helper, args: list, kwargs: dict, timeout_s: float) -> dict:
+    """In the learner's process: call ``name`` (of the learner's module, or of the helper module
+    whose ``[name, source]`` the judge sent) in a forked process of its own group, and return
+    ``{"value": ..., "initialised": ...}``, ``{"error": text}`` or ``{"timeout": True}``.
+
+    A hang or a crash there (processes that wait forever in a collective) costs that call, not
+    the job: the group is killed after ``timeout_s`` and this process goes on serving."""
+    import pickle
+    import select
+    import signal
+    import time
+
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the forked process never talks to the judge: the socket is not its to use
+        os.close(read_end)
+        try:
+            os.setpgrp()
+            if helper:
+                module = types.ModuleType(str(helper[0]))
+                module.__file__ = f"{helper[0]}.py"
+                sys.modules[module.__name__] = module
+                exec(compile(str(helper[1]), module.__file__, "exec"), module.__dict__)
+            else:
+                module = importlib.import_module(LEARNER_MODULE)
+            value = getattr(module, name)(*args, **kwargs)
+            dist = sys.modules.get("torch.distributed")
+            out = {"value": value, "initialised": bool(dist is not None and dist.is_available()
+                                                        and dist.is_initialized())}
+        except BaseException as exc:
+            text = f"{type(exc).__name__}: {exc}".strip()
+            frames = [f for f in traceback.extract_tb(exc.__traceback__)
+                      if os.path.basename(f.filename) == f"{LEARNER_MODULE}.py"]
+            if frames:
+                text += f" (in your code, line {frames[-1].lineno})"
+            out = {"error": text[-3000:]}
+        try:
+            data = pickle.dumps(out)
+        except Exception as exc:
+            data = pickle.dumps({"error": f"the result could not be sent back: {exc}"})
+        with os.fdopen(write_end, "wb") as f:
+            f.write(data)
+        os._exit(0)
+    os.close(write_end)
+    deadline = time.monotonic() + timeout_s
+    chunks = []
+    with os.fdopen(read_end, "rb") as f:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([f], [], [], left)[0]:
+                break
+            chunk = os.read(f.fileno(), 1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finished = time.monotonic() < deadline
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    os.waitpid(pid, 0)
+    if not finished:
+        return {"timeout": True}
+    try:
+        # Written by this process's own fork, with the learner's code: the same trust as this process.
+        return pickle.loads(b"".join(chunks))
+    except Exception:
+        return {"error": "the process running your code died before returning."}
+
+
+def run_isolated(name: str, *args, helper=None, timeout_s: float = 30, **kwargs) -> dict:
+    """Call the learner's ``name`` (or the helper module's) in a forked process of the learner's
+    side, killed with everything it started after ``timeout_s``; see ``_isolated``."""
+    source = None
+    if helper is not None:
+        with open(helper.__file__, encoding="utf-8") as f:
+            source = [helper.__name__, f.read()]
+    return judge_peer().request("isolated", name=name, helper=source, args=list(args), kwargs=kwargs,
+                                timeout=float(timeout_s))
 
 
 def _judge_origin(exc: BaseException | None):
@@ -1236,6 +1523,106 @@ def _by_name(value):
     except Exception:
         pass
     return None
+
+
+_WRITES = frozenset({"STORE_GLOBAL", "DELETE_GLOBAL", "STORE_DEREF", "DELETE_DEREF", "STORE_NAME",
+                     "DELETE_NAME", "IMPORT_NAME", "YIELD_VALUE", "RETURN_GENERATOR"})
+
+
+def _pure_code(code: types.CodeType) -> bool:
+    """No writes outside its own frame and no generator or import (see ``Peer._enc_function``)."""
+    if any(ins.opname in _WRITES for ins in dis.get_instructions(code)):
+        return False
+    return all(_pure_code(const) for const in code.co_consts if isinstance(const, types.CodeType))
+
+
+def _global_loads(code: types.CodeType, names: set) -> None:
+    for ins in dis.get_instructions(code):
+        if ins.opname == "LOAD_GLOBAL":
+            names.add(ins.argval)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            _global_loads(const, names)
+
+
+def _immutable(value, depth: int = 0) -> bool:
+    """Safe to copy into the learner's process: the judge cannot miss a change to it."""
+    if depth > 4:
+        return False
+    if value is None or isinstance(value, (bool, int, float, complex, str, bytes, torch.dtype, torch.device)):
+        return True
+    if type(value) is tuple or type(value) is frozenset:
+        return all(_immutable(v, depth + 1) for v in value)
+    if isinstance(value, torch.Tensor):
+        return value.layout == torch.strided and not value.requires_grad
+    if isinstance(value, types.ModuleType):
+        return nameable(value)
+    if type(value) is types.FunctionType and not _torch_name(value.__module__):
+        return _pure_code(value.__code__) and _by_name(value) is None and depth < 3 and all(
+            _immutable(v, depth + 1) for v in [*(c.cell_contents for c in value.__closure__ or ()),
+                                                *(value.__defaults__ or ())]) and all(
+            _immutable(value.__globals__.get(n), depth + 1) or (n not in value.__globals__ and hasattr(builtins, n))
+            for n in _loads(value.__code__))
+    return _by_name(value) is not None
+
+
+def _loads(code: types.CodeType) -> set:
+    names: set = set()
+    _global_loads(code, names)
+    return names
+
+
+_MIRRORED_BASES = ("torch.nn.modules.module.Module", "torch.optim.optimizer.Optimizer",
+                   "torch.optim.lr_scheduler.LRScheduler", "torch.amp.grad_scaler.GradScaler",
+                   "torch.utils.data.dataset.Dataset", "torch.utils.data.dataloader.DataLoader",
+                   "torch.utils.data.sampler.Sampler")
+
+
+def _mirrorable_class(cls: type) -> bool:
+    """Torch's own modules, optimizers, schedulers, grad scalers and data classes: plain state
+    (tensors, numbers, containers), rebuilt on the other side without running any constructor."""
+    if not _torch_name(cls.__module__) or "<" in cls.__qualname__:
+        return False
+    if not any(f"{base.__module__}.{base.__qualname__}" in _MIRRORED_BASES for base in cls.__mro__):
+        return False
+    try:
+        return _resolve(cls.__module__, cls.__qualname__) is cls
+    except Exception:
+        return False
+
+
+def _rebase(value, base: int) -> None:
+    """Shift the blob offsets of encoded tensors by ``base`` (their bytes moved to a later place)."""
+    if not base:
+        return
+    if isinstance(value, dict):
+        if "dt" in value and "o" in value:
+            value["o"] = int(value["o"]) + base
+        for item in value.values():
+            if isinstance(item, (dict, list)):
+                _rebase(item, base)
+    elif isinstance(value, list):
+        for item in value:
+            if isinstance(item, (dict, list)):
+                _rebase(item, base)
+
+
+def _merged(old, new):
+    """``new`` written into ``old`` where both are the same kind of container, so references to
+    inner dicts and lists (``group = optimizer.param_groups[0]``) stay live."""
+    if type(old) is type(new) and isinstance(old, dict) and old is not new:
+        for key in [k for k in old if k not in new]:
+            del old[key]
+        for key, value in new.items():
+            old[key] = _merged(old.get(key), value)
+        return old
+    if type(old) is list and type(new) is list and old is not new:
+        if len(old) == len(new):
+            old[:] = [_merged(a, b) for a, b in zip(old, new)]
+        else:
+            old[:] = new
+        return old
+    return new
 
 
 def nameable(obj) -> bool:
@@ -1402,7 +1789,8 @@ class _Refuse:
 
 def guard_judge_imports() -> None:
     """Make ``import submission`` fail in the judge (it would run the learner's code here)."""
-    sys.meta_path.insert(0, _Refuse)
+    if _Refuse not in sys.meta_path:
+        sys.meta_path.insert(0, _Refuse)
 
 
 def serve(fd: int) -> None:

@@ -17,6 +17,13 @@ import torch
 import course_harness
 
 torch.set_num_threads(1)
+if os.environ.get("COURSE_BRIDGE_FD"):  # under the grader (the warm zygote did this already)
+    import ctypes
+
+    import bridge
+
+    bridge.guard_judge_imports()
+    ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE 0: nothing unprivileged may trace the judge
 
 
 @pytest.fixture(autouse=True)

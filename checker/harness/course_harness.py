@@ -48,6 +48,23 @@ def submission():
     return importlib.import_module("submission")
 
 
+def run_isolated(name: str, *args: Any, helper: Any = None, timeout_s: float = 30.0, **kwargs: Any) -> dict:
+    """Call the learner's function ``name`` in a process of its own, on the learner's side,
+    killed with every process it started after ``timeout_s`` (code that forks ranks and may hang).
+
+    With ``helper`` (a support module of the tests, e.g. ``sys.modules[__name__]``) the function
+    ``name`` of that module runs there instead, and may call the learner's code itself. Returns
+    ``{"value": ..., "initialised": bool}`` (whether a process group was still initialised),
+    ``{"error": "Type: message"}`` or ``{"timeout": True}``; ``value`` must be plain data.
+    """
+    import bridge
+
+    if os.environ.get("COURSE_BRIDGE_FD"):  # bridge.BRIDGE_FD_ENV
+        return bridge.run_isolated(name, *args, helper=helper, timeout_s=timeout_s, **kwargs)
+    source = [helper.__name__, Path(helper.__file__).read_text(encoding="utf-8")] if helper is not None else None
+    return bridge._isolated(name, source, list(args), kwargs, timeout_s)
+
+
 def get_function(name: str, signature: str | None = None) -> Callable[..., Any]:
     """Return ``submission.<name>``, failing with a message that says what to define."""
     module = submission()

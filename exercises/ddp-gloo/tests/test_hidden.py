@@ -20,7 +20,7 @@ def check_against_reference(result, world_size, steps):
 
 def test_four_ranks_match_full_batch_training():
     run_ddp = get_function("run_ddp", RUN_SIGNATURE)
-    result = launch(lambda: run_ddp(world_size=4, steps=3), timeout_s=45)  # 4 samples per rank: use world_size, do not assume 2
+    result = launch("run_ddp", world_size=4, steps=3, timeout_s=45)  # 4 samples per rank: use world_size, do not assume 2
     check_against_reference(result, 4, 3)
     _, _, expected_losses = reference(3)
     first = [float(ls[0]) for ls in result["losses"]]
@@ -38,19 +38,19 @@ def test_four_ranks_match_full_batch_training():
 
 def test_one_step_gives_the_full_batch_gradient_of_the_initial_model():
     run_ddp = get_function("run_ddp", RUN_SIGNATURE)
-    check_against_reference(launch(lambda: run_ddp(world_size=2, steps=1)), 2, 1)
+    check_against_reference(launch("run_ddp", world_size=2, steps=1), 2, 1)
 
 
 def test_a_single_rank_is_plain_training():
     run_ddp = get_function("run_ddp", RUN_SIGNATURE)
-    check_against_reference(launch(lambda: run_ddp(world_size=1, steps=2)), 1, 2)
+    check_against_reference(launch("run_ddp", world_size=1, steps=2), 1, 2)
 
 
 def test_two_launches_in_a_row_work():
     run_ddp = get_function("run_ddp", RUN_SIGNATURE)
     # The second launch needs a fresh (or freed) port and fresh processes; launch() also checks
     # that the calling process never joined a process group itself.
-    first, second = launch(lambda: (run_ddp(world_size=2, steps=2), run_ddp(world_size=2, steps=2)))
+    first, second = launch("run_twice", helper=True, world_size=2, steps=2)
     check_against_reference(second, 2, 2)
     for name, g in first["grads"][0].items():
         assert_tensor_close(second["grads"][0][name], g, atol=1e-6, name=f"{name} gradient in the second launch")

@@ -3,6 +3,7 @@ launcher that turns a hang into a readable failure, and the checks of run_fsdp's
 import multiprocessing
 import os
 import signal
+import sys
 import tempfile
 
 import torch
@@ -11,7 +12,7 @@ import torch.distributed as dist
 import torch.nn.functional as F
 from torch import nn
 
-from course_harness import assert_tensor_close, get_function
+from course_harness import assert_tensor_close, get_function, run_isolated
 
 RUN_SIGNATURE = "run_fsdp(world_size: int = 2, steps: int = 3) -> dict"
 WORKER_SIGNATURE = "fsdp_worker(rank: int, world_size: int, port: int, out_dir: str, steps: int = 3) -> None"
@@ -46,49 +47,27 @@ def reference(steps):
     return {n: p.detach().clone() for n, p in model.named_parameters()}, losses
 
 
-def launch(fn, timeout_s=30):
-    """Call ``fn()`` in a forked process of its own and return its value.
+def launch(name, timeout_s=30, helper=False, **kwargs):
+    """Call your ``name`` (or, with ``helper``, this module's ``name``) with ``kwargs`` in a
+    process of its own on your code's side, and return its value.
 
     Your processes run inside it, so a hang becomes a readable failure after ``timeout_s``
     instead of using up the whole time limit.
     """
-    ctx = multiprocessing.get_context("fork")
-    with tempfile.TemporaryDirectory() as folder:
-        path = os.path.join(folder, "result.pt")
-
-        def child():
-            os.setpgrp()  # its own process group, so the ranks it starts can be killed with it
-            try:
-                value = {"value": fn(), "initialised": dist.is_initialized()}
-            except BaseException as exc:
-                # A rank's traceback ends with the real error: show that line first, then the tail.
-                text = f"{type(exc).__name__}: {exc}".strip()
-                last = text.splitlines()[-1][:500]
-                if "closed by peer" in text or "reset by peer" in text:
-                    last = ("one rank left (finished or crashed) while another was still waiting in a collective: "
-                            "every rank must make the same collective calls in the same order. " + last)
-                value = {"error": text[-1500:] if last == text else f"{last}\n\n{text[-1500:]}"}
-            torch.save(value, path)
-            os._exit(0)
-
-        proc = ctx.Process(target=child)
-        proc.start()
-        proc.join(timeout_s)
-        if proc.is_alive():
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            proc.join()
-            raise AssertionError(
-                f"your code did not finish within {timeout_s} s. Either a rank waits in a collective the others "
-                "never reach, or the FSDP model was still alive when the process group was destroyed: "
-                "`del model` before dist.destroy_process_group() (see the prompt's rules).")
-        if not os.path.exists(path):
-            raise AssertionError(f"the process running your code died (exit code {proc.exitcode}) before returning.")
-        out = torch.load(path, weights_only=False)
+    out = run_isolated(name, helper=sys.modules[__name__] if helper else None, timeout_s=timeout_s, **kwargs)
+    if out.get("timeout"):
+        raise AssertionError(
+            f"your code did not finish within {timeout_s} s. Either a rank waits in a collective the others "
+            "never reach, or the FSDP model was still alive when the process group was destroyed: "
+            "`del model` before dist.destroy_process_group() (see the prompt's rules).")
     if "error" in out:
-        raise AssertionError(out["error"])
+        # A rank's traceback ends with the real error: show that line first, then the tail.
+        text = str(out["error"])
+        last = text.splitlines()[-1][:500] if text else text
+        if "closed by peer" in text or "reset by peer" in text:
+            last = ("one rank left (finished or crashed) while another was still waiting in a collective: "
+                    "every rank must make the same collective calls in the same order. " + last)
+        raise AssertionError(text[-1500:] if last == text else f"{last}\n\n{text[-1500:]}")
     if out["initialised"]:
         raise AssertionError("after run_fsdp returned, the calling process had a process group initialised: only the "
                              "worker processes should call init_process_group.")
@@ -166,7 +145,7 @@ def run(world_size, steps):
     if key not in _RUNS:
         run_fsdp = get_function("run_fsdp", RUN_SIGNATURE)
         try:
-            _RUNS[key] = launch(lambda: run_fsdp(world_size=world_size, steps=steps))
+            _RUNS[key] = launch("run_fsdp", world_size=world_size, steps=steps)
         except AssertionError as exc:  # remember the failure so every test reports it without relaunching
             _RUNS[key] = exc
     result = _RUNS[key]
@@ -212,12 +191,20 @@ def probe_worker(world_size=2, steps=2, timeout_s=20):
     "sharded_forwards" (forward calls of fully-sharded modules with autograd on) and "record"
     (the rank{r}.pt it saved, or None).
     """
+    key = (world_size, steps)
+    if key not in _PROBES:
+        # The ranks run on your code's side (they call your fsdp_worker); what they report comes back as data.
+        _PROBES[key] = launch("_probe_ranks", timeout_s=timeout_s + 15, helper=True, world_size=world_size,
+                              steps=steps, timeout_s_per_rank=timeout_s)
+    return _PROBES[key]
+
+
+def _probe_ranks(world_size, steps, timeout_s_per_rank):
+    """Runs on your code's side (see ``probe_worker``): the forked ranks and their reports."""
+    timeout_s = timeout_s_per_rank
     import json
     import socket
 
-    key = (world_size, steps)
-    if key in _PROBES:
-        return _PROBES[key]
     worker = get_function("fsdp_worker", WORKER_SIGNATURE)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -244,5 +231,4 @@ def probe_worker(world_size=2, steps=2, timeout_s=20):
             saved = os.path.join(out_dir, f"rank{rank}.pt")
             info["record"] = torch.load(saved, weights_only=False) if os.path.exists(saved) else None
             ranks.append(info)
-    _PROBES[key] = ranks
     return ranks
