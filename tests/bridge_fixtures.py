@@ -7,6 +7,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+import torch
 
 HARNESS = Path(__file__).resolve().parents[1] / "checker" / "harness"
 
@@ -35,6 +36,7 @@ def bridged(tmp_path, monkeypatch):
         children.append(pid)
         monkeypatch.setattr(bridge, "_JUDGE", bridge.Peer(judge_sock, "J"))
         monkeypatch.setattr(bridge, "_MODULE", None)
+        monkeypatch.setattr(torch.Tensor, "register_hook", bridge._register_hook)
         monkeypatch.setenv(bridge.SOURCE_ENV, str(learner_dir / "submission.py"))
         return bridge.learner_module()
 

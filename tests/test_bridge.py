@@ -41,12 +41,43 @@ def is_same(a, b):
 def make_scheduler(optimizer):
     return torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 0.5 ** step)
 
+def learner_model():
+    torch.manual_seed(0)
+    return torch.nn.Linear(3, 2)
+
+def backward_through(model, x):
+    model(x).sum().backward()
+
 def momentum_steps(model, optimizer, x, steps):
     for _ in range(steps):
         optimizer.zero_grad()
         model(x).sum().backward()
         optimizer.step()
 """
+
+
+class Recorder(torch.nn.Module):
+    """A test's module wrapping the learner's: it crosses as code and runs in the learner's process."""
+
+    def __init__(self, inner):
+        super().__init__()
+        self.inner = inner
+        self.calls = []
+
+    def forward(self, x):
+        out = self.inner(x)
+        self.calls.append((self.training, x.detach().clone()))
+        return out
+
+
+def test_a_tests_module_class_runs_in_the_learners_process_and_reports_back(bridged):
+    sub = bridged(SOURCE)
+    model = Recorder(sub.learner_model())
+    x, y = torch.randn(8, 3), torch.randn(8, 2)
+    sub.train(model, x, y, steps=3)
+    assert [training for training, _ in model.calls] == [True, True, True]
+    assert all(torch.equal(seen, x) for _, seen in model.calls)
+    assert not model.training
 
 
 def test_a_generator_is_one_stream_on_both_sides(bridged):
@@ -140,3 +171,20 @@ def test_objects_come_back_as_themselves(bridged):
     own = torch.nn.Linear(2, 2)
     assert sub.is_same(own, own)
     assert sub.is_same(sub.scale, sub.scale)
+
+
+def test_hooks_the_judge_puts_on_the_learners_tensors_fire_in_the_learners_backward(bridged):
+    sub = bridged(SOURCE)
+    seen = []
+    model = torch.nn.Sequential(torch.nn.Linear(3, 2))
+
+    def watch(module, inputs, output):
+        output.register_hook(lambda g: seen.append(("out", g.shape)))
+
+    model[0].register_forward_hook(watch)
+    sub.backward_through(model, torch.randn(4, 3))
+    assert seen == [("out", torch.Size([4, 2]))]
+    theirs = sub.learner_model()
+    theirs.weight.register_hook(lambda g: seen.append(("weight", g.shape)))
+    sub.backward_through(theirs, torch.randn(4, 3))
+    assert seen[-1] == ("weight", torch.Size([2, 3]))

@@ -120,7 +120,8 @@ class _Entry:
 
 def _snapshot(t: torch.Tensor) -> tuple:
     grad = t.grad if t.is_leaf else None
-    return (t._version, t.data_ptr(), tuple(t.shape), t.dtype, t.requires_grad,
+    # Inference-mode tensors keep no version counter: their values are compared instead.
+    return (t._version if not t.is_inference() else -1, t.data_ptr(), tuple(t.shape), t.dtype, t.requires_grad,
             id(grad) if grad is not None else 0, grad._version if grad is not None else -1,
             grad.data_ptr() if grad is not None else 0)
 
@@ -149,11 +150,12 @@ def _from_raw(record: dict, blob: memoryview) -> torch.Tensor:
     start, length = int(record["o"]), int(record["n"])
     if start < 0 or length < 0 or start + length > len(blob):
         raise BridgeError("tensor bytes out of range")
-    if length == 0:
-        tensor = torch.empty(shape, dtype=dtype)
-    else:
-        flat = torch.frombuffer(bytearray(blob[start:start + length]), dtype=torch.uint8)
-        tensor = flat.view(dtype).reshape(shape)
+    # A tensor of its own (not a view of the message), so ``detach_()`` and resizing work on it.
+    tensor = torch.empty(shape, dtype=dtype)
+    if tensor.numel() * tensor.element_size() != length:
+        raise BridgeError("tensor bytes do not match its shape")
+    if length:
+        tensor.reshape(-1).view(torch.uint8).copy_(torch.frombuffer(blob[start:start + length], dtype=torch.uint8))
     if "dev" in record:
         tensor = tensor.to(str(record["dev"]))
     return tensor
@@ -437,6 +439,10 @@ class Peer:
         # process): sid -> [object, fingerprint of its state as this side last sent or received it].
         self.mirrors: dict[str, list] = {}
         self.mirror_sid: dict[int, str] = {}
+        # The tests' classes sent as code (see ``_enc_class``), kept for the job.
+        self.classes: dict[str, type] = {}
+        self.class_sid: dict[int, str] = {}
+        self._class_cells: list = []
         self.released: list[int] = []
         self.released_tensors: list[str] = []
         self.released_graphs: list[int] = []
@@ -451,16 +457,16 @@ class Peer:
 
     # -- framing
 
-    def _recv_exact(self, n: int) -> bytes:
-        parts, left = [], n
-        while left:
-            chunk = self.sock.recv(min(left, 1 << 22))
-            if not chunk:
+    def _recv_exact(self, n: int) -> bytearray:
+        data = bytearray(n)
+        view, got = memoryview(data), 0
+        while got < n:
+            count = self.sock.recv_into(view[got:], min(n - got, 1 << 22))
+            if not count:
                 self.closed = True
                 raise BridgeError("the other side closed the connection")
-            parts.append(chunk)
-            left -= len(chunk)
-        return b"".join(parts)
+            got += count
+        return data
 
     def _recv(self) -> tuple[dict, memoryview]:
         json_len, blob_len = HEADER.unpack(self._recv_exact(HEADER.size))
@@ -496,9 +502,12 @@ class Peer:
             tensor = entry.ref
             snap = _snapshot(tensor)
             if not entry.changed(tensor, snap):
-                # Only this entry, ``tensor`` and getrefcount's argument refer to it: let go.
-                if not entry.origin and sys.getrefcount(tensor) <= UNREFERENCED:
-                    self._forget_tensor(sid)
+                # Only this entry, ``tensor`` and getrefcount's argument refer to it: let go
+                # (in ``_send_with``, unless the message being sent names it).
+                # Parameters are kept: code keys dicts by ``id(param)`` and expects ``layer.weight``
+                # to be the same object each time (a model's parameters are few and live long).
+                if not entry.origin and sys.getrefcount(tensor) <= UNREFERENCED \
+                        and type(tensor) is not torch.nn.Parameter:
                     self.released_tensors.append(sid)
                 continue
             old = entry.snap
@@ -527,7 +536,6 @@ class Peer:
                 record[1] = raw
                 updates.append({"gs": sid, "d": _raw(state, blobs, size)})
             elif not record[2] and sys.getrefcount(generator) <= UNREFERENCED:
-                self._forget_tensor(sid)
                 self.released_tensors.append(sid)
         return updates
 
@@ -584,7 +592,11 @@ class Peer:
         if sid is not None:
             entry = self.tensors.get(sid)
             if entry is not None and entry.get() is t:
-                return {"$": "T", "s": sid}
+                record = {"$": "T", "s": sid}
+                if t.grad_fn is not None and self._call_leaves is not None:
+                    record["cl"] = len(self._call_leaves)
+                    self._call_leaves.append(t)
+                return record
             self.sid_of.pop(id(t), None)
         if t.layout != torch.strided or t.is_nested or t.device.type == "meta":
             raise TypeError("not a plain tensor")
@@ -595,10 +607,13 @@ class Peer:
             if self._graph_outputs is not None:
                 record["go"] = len(self._graph_outputs)
                 self._graph_outputs.append(t)
-            elif self._call_leaves is not None:
-                record["cl"] = len(self._call_leaves)
-                self._call_leaves.append(t)
-            return record
+                return record
+            if self._call_leaves is None:
+                return record
+            # An argument of a call: the other side gets a leaf copy whose gradient comes back
+            # here, and a name for this tensor (a hook it registers on its copy lands on this one).
+            record["cl"] = len(self._call_leaves)
+            self._call_leaves.append(t)
         sid = f"{self.side}{next(self.ids)}"
         record["s"] = sid
         self.tensors[sid] = _Entry(t, origin=True)
@@ -656,7 +671,9 @@ class Peer:
         blobs.extend(local_blobs)
         size[0] += sum(len(b) for b in local_blobs)
         cls = type(obj)
-        return {"$": "O", "s": sid, "c": [cls.__module__, cls.__qualname__], "d": state}
+        if _torch_name(cls.__module__):
+            return {"$": "O", "s": sid, "c": [cls.__module__, cls.__qualname__], "d": state}
+        return {"$": "O", "s": sid, "k": self._enc_class(cls, blobs, size, 1), "d": state}
 
     def _dec_mirror(self, record: dict, blob):
         sid = str(record.get("s"))
@@ -665,10 +682,13 @@ class Peer:
             return known[0]
         if self.side == "J" or "d" not in record:  # the judge builds nothing the learner describes
             raise BridgeError(f"object {sid} is not known here")
-        module_name, qualname = (str(part) for part in record["c"])
-        cls = _resolve(module_name, qualname)
+        if "k" in record:
+            cls = self._dec_class(record["k"], blob)
+        else:
+            module_name, qualname = (str(part) for part in record["c"])
+            cls = _resolve(module_name, qualname)
         if not (isinstance(cls, type) and _mirrorable_class(cls)):
-            raise BridgeError(f"{module_name}.{qualname} cannot be mirrored")
+            raise BridgeError(f"{cls!r} cannot be mirrored")
         obj = cls.__new__(cls)
         entry = [obj, None]
         self.mirrors[sid] = entry
@@ -679,7 +699,7 @@ class Peer:
         entry[1] = self._mirror_state(obj)[2]
         return obj
 
-    def _enc_function(self, fn: types.FunctionType, blobs, size, depth: int) -> dict | None:
+    def _enc_function(self, fn: types.FunctionType, blobs, size, depth: int, owner: type | None = None) -> dict | None:
         """A test's pure function (``lambda t: torch.sin(t) * t ** 2``) crosses as code and runs
         in the learner's process, so the learner's autograd and ``torch.func`` transforms see
         through it. Only the judge sends code, and only code that cannot change the judge's state:
@@ -699,13 +719,17 @@ class Peer:
                 return None
             env[name] = value
         cells = [cell.cell_contents for cell in fn.__closure__ or ()]
+        # ``super()`` in a method reads its class from the ``__class__`` cell: filled over there.
+        own = [i for i, name in enumerate(fn.__code__.co_freevars) if name == "__class__" and cells[i] is owner]
         defaults = list(fn.__defaults__ or ())
         kwdefaults = dict(fn.__kwdefaults__ or {})
-        if not all(_immutable(v) for v in [*cells, *defaults, *kwdefaults.values()]):
+        rest = [v for i, v in enumerate(cells) if i not in own]
+        if not all(_immutable(v) for v in [*rest, *defaults, *kwdefaults.values()]):
             return None
         encoded = {key: self.encode(value, blobs, size, depth + 1) for key, value in
-                   (("g", env), ("c", cells), ("d", defaults), ("kd", kwdefaults))}
-        return {"$": "F", "code": marshal.dumps(fn.__code__).hex(), "n": fn.__name__, **encoded}
+                   (("g", env), ("c", [None if i in own else v for i, v in enumerate(cells)]),
+                    ("d", defaults), ("kd", kwdefaults))}
+        return {"$": "F", "code": marshal.dumps(fn.__code__).hex(), "n": fn.__name__, "own": own, **encoded}
 
     def _dec_function(self, record: dict, blob) -> types.FunctionType:
         if self.side == "J":  # the judge runs no code it receives
@@ -713,11 +737,75 @@ class Peer:
         code = marshal.loads(bytes.fromhex(str(record["code"])))
         env = {"__builtins__": builtins, "__name__": "judge"}
         env.update(self.decode(record["g"], blob))
-        cells = tuple(types.CellType(v) for v in self.decode(record["c"], blob))
+        own = {int(i) for i in record.get("own", ())}
+        cells = tuple(types.CellType() if i in own else types.CellType(v)
+                      for i, v in enumerate(self.decode(record["c"], blob)))
+        self._class_cells.extend(cells[i] for i in own if i < len(cells))
         fn = types.FunctionType(code, env, str(record.get("n", "f")), tuple(self.decode(record["d"], blob)) or None,
                                 cells or None)
         fn.__kwdefaults__ = self.decode(record["kd"], blob) or None
         return fn
+
+    def _enc_class(self, cls: type, blobs, size, depth: int) -> dict:
+        """A test's own class (a model wrapper, a module written for the test) crosses as code,
+        so its objects can be mirrored and run where the learner's code runs (``torch.compile``
+        traces it; a training loop calls it without a round trip). See ``_sendable_class``."""
+        sid = self.class_sid.get(id(cls))
+        if sid is not None and self.classes.get(sid) is cls:
+            return {"$": "C", "s": sid}
+        sid = f"{self.side}c{next(self.ids)}"
+        self.class_sid[id(cls)] = sid
+        self.classes[sid] = cls
+        members = []
+        for key, value in cls.__dict__.items():
+            if key in _CLASS_BOOKKEEPING:
+                continue
+            members.append([key, self._enc_member(value, cls, blobs, size, depth)])
+        return {"$": "C", "s": sid, "n": cls.__name__, "q": cls.__qualname__, "m": cls.__module__,
+                "b": [self.encode(base, blobs, size, depth + 1) for base in cls.__bases__], "d": members}
+
+    def _enc_member(self, value, cls, blobs, size, depth):
+        if type(value) is types.FunctionType:
+            return self._enc_function(value, blobs, size, depth + 1, owner=cls)
+        if isinstance(value, (staticmethod, classmethod)):
+            return {"$": "sm" if isinstance(value, staticmethod) else "cm",
+                    "f": self._enc_function(value.__func__, blobs, size, depth + 1, owner=cls)}
+        if isinstance(value, property):
+            return {"$": "prop", "f": [self._enc_function(f, blobs, size, depth + 1, owner=cls) if f else None
+                                       for f in (value.fget, value.fset, value.fdel)]}
+        return self.encode(value, blobs, size, depth + 1)
+
+    def _dec_class(self, record: dict, blob) -> type:
+        if self.side == "J":  # the judge runs no code it receives
+            raise BridgeError("code does not cross to the judge")
+        sid = str(record.get("s"))
+        if sid in self.classes:
+            return self.classes[sid]
+        if "d" not in record:
+            raise BridgeError(f"class {sid} is not known here")
+        bases = tuple(self.decode(b, blob) for b in record["b"])
+        outer, self._class_cells = self._class_cells, []
+        try:
+            namespace = {"__module__": str(record["m"]), "__qualname__": str(record["q"])}
+            for key, value in record["d"]:
+                namespace[str(key)] = self._dec_member(value, blob)
+            cls = type(str(record["n"]), bases, namespace)
+            for cell in self._class_cells:
+                cell.cell_contents = cls
+        finally:
+            self._class_cells = outer
+        self.classes[sid] = cls
+        self.class_sid[id(cls)] = sid
+        return cls
+
+    def _dec_member(self, value, blob):
+        tag = value.get("$") if isinstance(value, dict) else None
+        if tag in ("sm", "cm"):
+            fn = self.decode(value["f"], blob)
+            return staticmethod(fn) if tag == "sm" else classmethod(fn)
+        if tag == "prop":
+            return property(*(self.decode(f, blob) if f is not None else None for f in value["f"]))
+        return self.decode(value, blob)
 
     def _dec_generator(self, record: dict, blob) -> torch.Generator:
         sid = str(record.get("s"))
@@ -740,6 +828,8 @@ class Peer:
             tensor = entry.get() if entry is not None else None
             if tensor is None:
                 raise BridgeError(f"shared tensor {sid} is not known here")
+            if "cl" in record and self._arg_leaves is not None:
+                self._arg_leaves.append((int(record["cl"]), tensor))
             return tensor
         tensor = _from_raw(record, blob)
         requires_grad = bool(record.get("rg")) and (tensor.is_floating_point() or tensor.is_complex())
@@ -780,6 +870,11 @@ class Peer:
             if t is collections.defaultdict:
                 record["dd"] = self.encode(value.default_factory, blobs, size, depth + 1)
             return record
+        if isinstance(value, torch.Tensor) and value.device.type == "meta" and value.layout == torch.strided \
+                and type(value) in (torch.Tensor, torch.nn.Parameter):
+            # No values to copy: shape, dtype and autograd flag are the whole tensor.
+            return {"$": "meta", "dt": str(value.dtype).removeprefix("torch."), "sh": list(value.shape),
+                    "rg": value.requires_grad, "p": isinstance(value, torch.nn.Parameter)}
         if isinstance(value, torch.Tensor):
             try:
                 return self._enc_tensor(value, blobs, size)
@@ -832,6 +927,8 @@ class Peer:
                 return self.encode(value.item(), blobs, size, depth)
         if isinstance(value, types.GeneratorType) and "/torch/" in value.gi_code.co_filename:
             return {"$": "iter", "i": [self.encode(v, blobs, size, depth + 1) for v in value]}
+        if t is _AsHandle:
+            return self._export(value.obj, as_object=True)
         back = self._owner_handle(value)
         if back is not None:
             return back
@@ -842,6 +939,8 @@ class Peer:
             return {"$": "O", "s": sid}
         if self.side == "J" and _mirrorable_class(t):
             return self._enc_mirror(value, blobs, size)
+        if self.side == "J" and isinstance(value, type) and _sendable_class(value):
+            return self._enc_class(value, blobs, size, depth)
         if self.side == "J" and type(value) is types.FunctionType and depth < 8:
             record = self._enc_function(value, blobs, size, depth)
             if record is not None:
@@ -864,8 +963,17 @@ class Peer:
             return tuple(self.decode(v, blob) for v in items)
         if tag == "G":
             return self._dec_generator(value, blob)
+        if tag == "meta":
+            dtype = getattr(torch, str(value["dt"]), None)
+            if not isinstance(dtype, torch.dtype):
+                raise BridgeError(f"unknown dtype {value['dt']!r}")
+            tensor = torch.empty([int(n) for n in value["sh"]], dtype=dtype, device="meta")
+            grad = bool(value.get("rg")) and (tensor.is_floating_point() or tensor.is_complex())
+            return torch.nn.Parameter(tensor, requires_grad=grad) if value.get("p") else tensor.requires_grad_(grad)
         if tag == "F":
             return self._dec_function(value, blob)
+        if tag == "C":
+            return self._dec_class(value, blob)
         if tag == "O":
             return self._dec_mirror(value, blob)
         if tag == "dict":
@@ -934,7 +1042,7 @@ class Peer:
 
     # -- handles
 
-    def _export(self, obj) -> dict:
+    def _export(self, obj, as_object: bool = False) -> dict:
         hid = self.export_ids.get(id(obj))
         if hid is None or self.exported.get(hid) is not obj:
             hid = next(self.ids)
@@ -942,7 +1050,10 @@ class Peer:
             self.export_ids[id(obj)] = hid
         cls = type(obj)
         desc = {"$": "h", "s": self.side, "id": hid, "c": cls.__name__}
-        if isinstance(obj, types.ModuleType):
+        if as_object:
+            desc["k"] = "object"
+            desc["tb"] = []
+        elif isinstance(obj, types.ModuleType):
             desc["k"] = "module"
         elif inspect.isclass(obj):
             desc["k"] = "class"
@@ -1044,13 +1155,22 @@ class Peer:
         offset = [sum(len(b) for b in blobs)]
         body["sync"] = self._sync(extra, offset)
         body["rng"] = self.random.outgoing(extra, offset)
-        if self.released:
-            body["rel"], self.released = self.released, []
-        if self.released_tensors:
-            body["relt"], self.released_tensors = self.released_tensors, []
+        text = json.dumps(body, allow_nan=True, separators=(",", ":"))
+        # What this message names is not released by it: the other side reads releases first.
+        other = "L" if self.side == "J" else "J"
+        released, self.released = self.released, []
+        for hid in released:
+            (self.released if f'"s":"{other}","id":{hid}}}' in text else body.setdefault("rel", [])).append(hid)
+        released_tensors, self.released_tensors = self.released_tensors, []
+        for sid in dict.fromkeys(released_tensors):
+            if f'"s":"{sid}"' not in text:
+                self._forget_tensor(sid)
+                body.setdefault("relt", []).append(sid)
         if self.released_graphs:
             body["relg"], self.released_graphs = self.released_graphs, []
-        text = json.dumps(body, allow_nan=True, separators=(",", ":")).encode()
+        if "rel" in body or "relt" in body or "relg" in body:
+            text = json.dumps(body, allow_nan=True, separators=(",", ":"))
+        text = text.encode()
         blob = b"".join(blobs + extra)
         try:
             self.sock.sendall(HEADER.pack(len(text), len(blob)) + text)
@@ -1214,6 +1334,13 @@ class Peer:
             return _operate(target, str(message.get("opname", "")), fields.get("args") or [])
         if op == "backward":
             return self._backward(int(message["gid"]), fields.get("grads") or [])
+        if op == "library":
+            name = str(message.get("name", ""))
+            if name.split(".")[0] not in ("torch", "numpy", "random"):
+                raise BridgeError(f"{name!r} is not a library module")
+            return _AsHandle(importlib.import_module(name))
+        if op == "hook":
+            return fields["target"].register_hook(fields["value"])
         if op == "patch":
             return self._patch(fields.get("target"), str(message["name"]), fields.get("value"))
         if op == "unpatch":
@@ -1301,8 +1428,15 @@ class Peer:
         if not pairs:
             return [None] * len(shared)
         wanted = shared + local
-        found = torch.autograd.grad([o for o, _ in pairs], wanted, [g for _, g in pairs],
-                                    retain_graph=True, allow_unused=True)
+        # The caller's retain_graph is not known here: keep the graph (a second backward through
+        # the same result works, as in one process) unless a compiled graph cannot be kept.
+        try:
+            found = torch.autograd.grad([o for o, _ in pairs], wanted, [g for _, g in pairs],
+                                        retain_graph=True, allow_unused=True)
+        except RuntimeError as exc:
+            if "retain_graph" not in str(exc):
+                raise
+            found = torch.autograd.grad([o for o, _ in pairs], wanted, [g for _, g in pairs], allow_unused=True)
         for leaf, grad in zip(local, found[len(shared):]):
             if grad is not None:
                 leaf.grad = grad if leaf.grad is None else leaf.grad + grad
@@ -1477,6 +1611,8 @@ def _operate(target, op: str, args: list):
         return target.__exit__(None, None, None)
     if op == "instancecheck":
         return isinstance(args[0], target)
+    if op == "isinstance":
+        return isinstance(target, args[0])
     if op == "subclasscheck":
         return issubclass(args[0], target)
     if op == "deepcopy":
@@ -1511,17 +1647,22 @@ def _by_name(value):
         return None
     module = getattr(value, "__module__", None)
     qualname = getattr(value, "__qualname__", None)
+    owner = getattr(value, "__objclass__", None)
+    if not module and isinstance(owner, type):  # a C method (``torch.Tensor.add``): found on its class
+        module, qualname = owner.__module__, f"{owner.__qualname__}.{value.__name__}"
     if not module or not qualname or "<" in qualname or module in (LEARNER_MODULE, "__main__"):
         return None
     top = module.split(".")[0]
     if top not in ("torch", "builtins", "math", "numpy", "collections", "functools", "operator", "itertools",
                    "random", "statistics", "tokenizers", "typing"):
         return None
-    try:
-        if _resolve(module, qualname) is value:
-            return module, qualname
-    except Exception:
-        pass
+    # torch's C functions say ``_VariableFunctionsClass.sin`` but live at ``torch.sin``.
+    for name in dict.fromkeys((qualname, getattr(value, "__name__", None) or qualname)):
+        try:
+            if _resolve(module, name) is value:
+                return module, name
+        except Exception:
+            pass
     return None
 
 
@@ -1579,16 +1720,57 @@ _MIRRORED_BASES = ("torch.nn.modules.module.Module", "torch.optim.optimizer.Opti
 
 
 def _mirrorable_class(cls: type) -> bool:
-    """Torch's own modules, optimizers, schedulers, grad scalers and data classes: plain state
-    (tensors, numbers, containers), rebuilt on the other side without running any constructor."""
-    if not _torch_name(cls.__module__) or "<" in cls.__qualname__:
-        return False
+    """Torch's own modules, optimizers, schedulers, grad scalers and data classes, and the tests'
+    subclasses of them that can cross as code: plain state (tensors, numbers, containers),
+    rebuilt on the other side without running any constructor."""
     if not any(f"{base.__module__}.{base.__qualname__}" in _MIRRORED_BASES for base in cls.__mro__):
+        return False
+    if not _torch_name(cls.__module__):
+        return _sendable_class(cls)
+    if "<" in cls.__qualname__:
         return False
     try:
         return _resolve(cls.__module__, cls.__qualname__) is cls
     except Exception:
         return False
+
+
+_CLASS_BOOKKEEPING = frozenset({"__dict__", "__weakref__", "__module__", "__qualname__", "__doc__",
+                                "__annotations__", "__firstlineno__", "__static_attributes__",
+                                "__annotate__", "__annotate_func__", "__annotations_cache__"})
+_SENDABLE: dict[type, bool] = {}
+
+
+def _sendable_class(cls: type) -> bool:
+    """A class of the tests' (not torch's, not the learner's) whose bases are library classes or
+    such classes, and whose methods and attributes ``Peer._enc_function`` would send as code."""
+    known = _SENDABLE.get(cls)
+    if known is not None:
+        return known
+    _SENDABLE[cls] = False  # until proven (and against cycles)
+    module = getattr(cls, "__module__", "") or ""
+    ok = (type(cls) is type and not _torch_name(module) and module not in (LEARNER_MODULE, "builtins")
+          and all(_by_name(base) is not None or _sendable_class(base) for base in cls.__bases__)
+          and all(key in _CLASS_BOOKKEEPING or _sendable_member(value, cls) for key, value in cls.__dict__.items()))
+    _SENDABLE[cls] = ok
+    return ok
+
+
+def _sendable_member(value, cls) -> bool:
+    if isinstance(value, (staticmethod, classmethod)):
+        value = value.__func__
+    if isinstance(value, property):
+        return all(f is None or _sendable_member(f, cls) for f in (value.fget, value.fset, value.fdel))
+    if type(value) is types.FunctionType:
+        if not _pure_code(value.__code__):
+            return False
+        cells = [c.cell_contents for name, c in zip(value.__code__.co_freevars, value.__closure__ or ())
+                 if not (name == "__class__" and c.cell_contents is cls)]
+        return all(_immutable(v) for v in [*cells, *(value.__defaults__ or ()),
+                                           *(value.__kwdefaults__ or {}).values()]) and all(
+            _immutable(value.__globals__.get(n)) if n in value.__globals__ else hasattr(builtins, n)
+            for n in _loads(value.__code__))
+    return _immutable(value)
 
 
 def _rebase(value, base: int) -> None:
@@ -1686,8 +1868,14 @@ class _apply_context:
         return False
 
 
+def _flags() -> tuple:
+    """Process-wide switches a learner's ``set_seed`` turns and a test then checks."""
+    return (torch.are_deterministic_algorithms_enabled(), torch.is_deterministic_algorithms_warn_only_enabled(),
+            bool(torch.backends.cudnn.deterministic), bool(torch.backends.cudnn.benchmark))
+
+
 class RandomState:
-    """The random generators' states as both sides last agreed on them: a message carries only
+    """The random generators' states (and the determinism switches) as both sides last agreed on them: a message carries only
     the generators that moved since, so a test that seeds and a learner's code that draws share
     one stream, as if they ran in one process."""
 
@@ -1695,9 +1883,14 @@ class RandomState:
         self.torch = torch.get_rng_state()
         self.python = None
         self.numpy = None
+        self.flags = _flags()
 
     def outgoing(self, blobs: list[bytes], size: list[int]) -> dict:
         state = {}
+        flags = _flags()
+        if flags != self.flags:
+            state["f"] = list(flags)
+            self.flags = flags
         current = torch.get_rng_state()
         if not torch.equal(current, self.torch):
             state["t"] = _raw(current, blobs, size)
@@ -1720,6 +1913,12 @@ class RandomState:
     def incoming(self, state, blob) -> None:
         if not isinstance(state, dict):
             return
+        if "f" in state and len(state["f"]) == 4:
+            deterministic, warn_only, cudnn_deterministic, benchmark = (bool(f) for f in state["f"])
+            torch.use_deterministic_algorithms(deterministic, warn_only=warn_only)
+            torch.backends.cudnn.deterministic = cudnn_deterministic
+            torch.backends.cudnn.benchmark = benchmark
+            self.flags = _flags()
         if "t" in state:
             self.torch = _from_raw(state["t"], blob)
             torch.set_rng_state(self.torch)
@@ -1754,7 +1953,29 @@ def judge_peer() -> Peer:
     if _JUDGE is None:
         fd = int(os.environ[BRIDGE_FD_ENV])
         _JUDGE = Peer(socket.socket(fileno=fd), "J")
+        forward_tensor_hooks()
     return _JUDGE
+
+
+_REGISTER_HOOK = torch.Tensor.register_hook
+
+
+def _register_hook(tensor, hook):
+    """``Tensor.register_hook`` in the judge: on a tensor of the learner's (a parameter of its
+    model, an output a forward hook saw) the hook is registered where backward runs, and calls
+    back here with the gradient."""
+    peer = _JUDGE
+    if peer is not None and not peer.closed:
+        sid = peer.sid_of.get(id(tensor))
+        entry = peer.tensors.get(sid) if sid is not None else None
+        if entry is not None and entry.get() is tensor and not entry.origin:
+            return peer.request("hook", target=tensor, value=hook)
+    return _REGISTER_HOOK(tensor, hook)
+
+
+def forward_tensor_hooks() -> None:
+    """Route the judge's ``register_hook`` calls on the learner's tensors to the learner's process."""
+    torch.Tensor.register_hook = _register_hook
 
 
 def learner_module() -> LearnerModule:
@@ -1763,6 +1984,32 @@ def learner_module() -> LearnerModule:
     if _MODULE is None:
         _MODULE = judge_peer().request("import")
     return _MODULE
+
+
+class _AsHandle:
+    """An object that crosses as a handle even where it could go by name (a library module of
+    the learner's process, whose state, such as compile counters, lives there)."""
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj) -> None:
+        self.obj = obj
+
+
+def learner_library(name: str):
+    """The library module ``name`` as it is in the learner's process (a proxy)."""
+    return judge_peer().request("library", name=name)
+
+
+def remote_isinstance(value, cls) -> bool:
+    """``isinstance(value, cls)`` asked where ``value`` lives (for a proxy of the learner's object
+    whose class cannot be a proxy's base, such as ``tokenizers.Tokenizer``)."""
+    if isinstance(value, cls):
+        return True
+    if not isinstance(value, RemoteObject) or not nameable(cls):
+        return False
+    peer = object.__getattribute__(value, "_peer")
+    return bool(peer.request("op", h=object.__getattribute__(value, "_hid"), opname="isinstance", args=[cls]))
 
 
 def patch_learner(target, name: str, value) -> None:

@@ -97,6 +97,6 @@ def tmp_path(request, tmp_path_factory):
     if not shared:
         return tmp_path_factory.mktemp(request.node.name[:30], numbered=True)
     path = Path(shared) / f"{len(os.listdir(shared)):03d}-{request.node.name[:40]}"
-    path.mkdir(mode=0o777)
-    path.chmod(0o777)
+    path.mkdir()
+    path.chmod(0o2770)  # group: the learner's (the shared folder is setgid)
     return path

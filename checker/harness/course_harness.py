@@ -65,6 +65,30 @@ def run_isolated(name: str, *args: Any, helper: Any = None, timeout_s: float = 3
     return bridge._isolated(name, source, list(args), kwargs, timeout_s)
 
 
+def is_instance(value: Any, cls: type) -> bool:
+    """``isinstance(value, cls)`` for a value the learner's code returned: under the grader an
+    object of the learner's process is a proxy here, and some classes (``tokenizers.Tokenizer``)
+    cannot be a proxy's base, so the question goes to where the object lives."""
+    if isinstance(value, cls):
+        return True
+    if os.environ.get("COURSE_BRIDGE_FD"):  # bridge.BRIDGE_FD_ENV
+        import bridge
+
+        return bridge.remote_isinstance(value, cls)
+    return False
+
+
+def learner_library(name: str) -> Any:
+    """The library module ``name`` (``"torch._dynamo"``) as the learner's code sees it. Under the
+    grader that is another process, so state kept there (``torch._dynamo.utils.counters``, caches
+    to ``reset()``) is reached through this proxy; without the grader it is the module itself."""
+    if os.environ.get("COURSE_BRIDGE_FD"):  # bridge.BRIDGE_FD_ENV
+        import bridge
+
+        return bridge.learner_library(name)
+    return importlib.import_module(name)
+
+
 def get_function(name: str, signature: str | None = None) -> Callable[..., Any]:
     """Return ``submission.<name>``, failing with a message that says what to define."""
     module = submission()

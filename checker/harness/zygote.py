@@ -33,6 +33,7 @@ import signal
 import socket
 import stat
 import sys
+import tempfile
 import time
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -140,8 +141,14 @@ def write_workspace(job: dict) -> dict:
     os.chown(paths["code"], job["judge_uid"], job["judge_uid"])
     os.makedirs(paths["learner"], mode=0o700)
     os.chown(paths["learner"], job["uid"], job["uid"])
-    os.makedirs(paths["shared"], mode=0o1777)
-    os.chmod(paths["shared"], 0o1777)
+    # Shared with the learner's process (``tmp_path`` in tests): setgid to the learner's group, so
+    # what either child makes there is writable by the other (both use umask 002).
+    os.makedirs(paths["shared"], mode=0o2770)
+    os.chown(paths["shared"], 0, job["uid"])
+    os.chmod(paths["shared"], 0o2770)
+    paths["judge_tmp"] = f"{root}/judge-tmp"
+    os.makedirs(paths["judge_tmp"], mode=0o700)
+    os.chown(paths["judge_tmp"], job["judge_uid"], job["judge_uid"])
     for name, text in job["files"].items():
         folder = paths["learner"] if name == "submission.py" else paths["code"]
         with open(f"{folder}/{name}", "w", encoding="utf-8") as f:
@@ -173,9 +180,10 @@ GPU = False
 """Set by --gpu: this slot's jobs may use the GPU."""
 
 
-def confine(job: dict, paths: dict, uid: int, keep: tuple[int, ...], cgroups: dict) -> None:
+def confine(job: dict, paths: dict, uid: int, keep: tuple[int, ...], cgroups: dict,
+            groups: tuple[int, ...] = ()) -> None:
     """In a forked child: join the slot's cgroups, take the job's rlimits, keep only the
-    descriptors in ``keep`` (plus output on 1 and 2) and become ``uid``."""
+    descriptors in ``keep`` (plus output on 1 and 2) and become ``uid`` (with ``groups``)."""
     os.setsid()
     for controller, directory in cgroups.items():
         with open(f"{directory}/tasks", "w") as f:
@@ -200,10 +208,12 @@ def confine(job: dict, paths: dict, uid: int, keep: tuple[int, ...], cgroups: di
         os.closerange(low, fd)
         low = fd + 1
     os.closerange(low, 65536)
-    os.setgroups([])
+    os.setgroups(list(groups))
     os.setgid(uid)
     os.setuid(uid)  # from here on: no capabilities, no root
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+    # Files made in the shared folder (its setgid group is the learner's) stay writable by both.
+    os.umask(0o002)
     os.environ.update({"HOME": "/tmp", "PYTHONHASHSEED": "0"})
     if job.get("corpus"):
         os.environ["COURSE_CORPUS"] = "/data/tinyshakespeare.txt"
@@ -232,7 +242,11 @@ def learner_child(job: dict, paths: dict, sock: int, cgroups: dict) -> None:
 def judge_child(job: dict, paths: dict, result_w: int, sock: int, cgroups: dict) -> None:
     """The judge: pytest with the tests; the learner's code only through ``sock``. Never returns."""
     try:
-        confine(job, paths, job["judge_uid"], (result_w, sock), cgroups)
+        # The judge is in the learner's group only for the shared folder's files (see write_workspace).
+        confine(job, paths, job["judge_uid"], (result_w, sock), cgroups, groups=(job["uid"],))
+        # A temporary folder of its own: nothing the learner plants in /tmp (a compiler cache…) is read here.
+        os.environ.update({"TMPDIR": paths["judge_tmp"], "HOME": paths["judge_tmp"]})
+        tempfile.tempdir = None
         # Not dumpable: no other process of any unprivileged uid may ptrace it or read its memory.
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
         os.chdir(paths["code"])

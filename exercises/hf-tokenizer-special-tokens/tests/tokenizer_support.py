@@ -2,7 +2,7 @@
 import torch
 from tokenizers import Tokenizer
 
-from course_harness import assert_tensor_close, get_function
+from course_harness import assert_tensor_close, get_function, is_instance
 
 TRAIN_SIGNATURE = "train_tokenizer(texts: list[str], vocab_size: int) -> Tokenizer"
 COLLATE_SIGNATURE = "collate(batch_texts: list[str], tokenizer: Tokenizer, max_len: int) -> dict"
@@ -40,7 +40,7 @@ TEXTS = [
 
 def trained(vocab_size=300):
     tok = get_function("train_tokenizer", TRAIN_SIGNATURE)(TEXTS, vocab_size)
-    assert isinstance(tok, Tokenizer), (
+    assert is_instance(tok, Tokenizer), (
         f"train_tokenizer should return a tokenizers.Tokenizer, got {type(tok).__name__}.")
     return tok
 
