@@ -115,7 +115,14 @@ class _Entry:
         if snap != self.snap:
             return True
         last = self.last
-        return last is not None and not torch.equal(tensor.detach(), last)
+        if last is None:
+            return False
+        now = tensor.detach()
+        if torch.equal(now, last):
+            return False
+        # NaN is not equal to itself: a tensor holding NaN has not changed because of that.
+        return not ((now.is_floating_point() or now.is_complex()) and now.shape == last.shape
+                    and torch.allclose(now, last, rtol=0, atol=0, equal_nan=True))
 
 
 def _snapshot(t: torch.Tensor) -> tuple:
@@ -1338,7 +1345,10 @@ class Peer:
             name = str(message.get("name", ""))
             if name.split(".")[0] not in ("torch", "numpy", "random"):
                 raise BridgeError(f"{name!r} is not a library module")
-            return _AsHandle(importlib.import_module(name))
+            module = importlib.import_module(name)
+            if "attr" in message:  # call a function of it there (one the judge has patched here)
+                return getattr(module, str(message["attr"]))(*(fields.get("args") or ()))
+            return _AsHandle(module)
         if op == "hook":
             return fields["target"].register_hook(fields["value"])
         if op == "patch":
@@ -1444,8 +1454,11 @@ class Peer:
 
     def _patch(self, target, name: str, value) -> None:
         key = next(self.ids)
-        had = name in vars(target) if isinstance(target, type) else hasattr(target, name)
-        old = inspect.getattr_static(target, name) if had else None
+        try:  # a module's ``__getattr__`` (``torch._VF``) answers names it does not hold: those are deleted on undo
+            old = inspect.getattr_static(target, name)
+            had = name in vars(target) if isinstance(target, type) else True
+        except AttributeError:
+            had, old = False, None
         self.patches[key] = [target, name, had, old]
         setattr(target, name, value)
 
@@ -1868,10 +1881,16 @@ class _apply_context:
         return False
 
 
+SHARED_ENVIRONMENT = ("CUBLAS_WORKSPACE_CONFIG", "CUDA_LAUNCH_BLOCKING")
+"""Environment variables a learner's ``set_seed`` may set and a test then checks (only these:
+the judge's own settings never come from the learner's process)."""
+
+
 def _flags() -> tuple:
     """Process-wide switches a learner's ``set_seed`` turns and a test then checks."""
     return (torch.are_deterministic_algorithms_enabled(), torch.is_deterministic_algorithms_warn_only_enabled(),
-            bool(torch.backends.cudnn.deterministic), bool(torch.backends.cudnn.benchmark))
+            bool(torch.backends.cudnn.deterministic), bool(torch.backends.cudnn.benchmark),
+            *(os.environ.get(name) for name in SHARED_ENVIRONMENT))
 
 
 class RandomState:
@@ -1913,11 +1932,16 @@ class RandomState:
     def incoming(self, state, blob) -> None:
         if not isinstance(state, dict):
             return
-        if "f" in state and len(state["f"]) == 4:
-            deterministic, warn_only, cudnn_deterministic, benchmark = (bool(f) for f in state["f"])
+        if "f" in state and len(state["f"]) == 4 + len(SHARED_ENVIRONMENT):
+            deterministic, warn_only, cudnn_deterministic, benchmark = (bool(f) for f in state["f"][:4])
             torch.use_deterministic_algorithms(deterministic, warn_only=warn_only)
             torch.backends.cudnn.deterministic = cudnn_deterministic
             torch.backends.cudnn.benchmark = benchmark
+            for name, value in zip(SHARED_ENVIRONMENT, state["f"][4:]):
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = str(value)
             self.flags = _flags()
         if "t" in state:
             self.torch = _from_raw(state["t"], blob)
@@ -1953,7 +1977,6 @@ def judge_peer() -> Peer:
     if _JUDGE is None:
         fd = int(os.environ[BRIDGE_FD_ENV])
         _JUDGE = Peer(socket.socket(fileno=fd), "J")
-        forward_tensor_hooks()
     return _JUDGE
 
 
@@ -1973,9 +1996,50 @@ def _register_hook(tensor, hook):
     return _REGISTER_HOOK(tensor, hook)
 
 
-def forward_tensor_hooks() -> None:
-    """Route the judge's ``register_hook`` calls on the learner's tensors to the learner's process."""
+class _BothHandles:
+    """The handle of a hook registered in both processes: ``remove()`` removes both."""
+
+    def __init__(self, *handles) -> None:
+        self.handles = handles
+
+    def remove(self) -> None:
+        for handle in self.handles:
+            handle.remove()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+def _global_optimizer_hook(name: str):
+    original = getattr(importlib.import_module("torch.optim.optimizer"), name)
+
+    def register(hook):
+        """Registered here and in the learner's process, where the learner's optimizers step."""
+        local = original(hook)
+        if _JUDGE is None and not active():
+            return local
+        remote = judge_peer().request("library", name="torch.optim.optimizer", attr=name, args=[hook])
+        return _BothHandles(local, remote)
+
+    register.__name__ = register.__qualname__ = name
+    register.__doc__ = original.__doc__
+    return register
+
+
+def forward_hooks() -> None:
+    """Route the judge's hooks to where they fire: ``register_hook`` on the learner's tensors,
+    and the global optimizer step hooks, reach the learner's process. Done before the tests are
+    imported (they may import the functions by name)."""
+    optimizer_module = importlib.import_module("torch.optim.optimizer")  # not an attribute of torch.optim
     torch.Tensor.register_hook = _register_hook
+    for name in ("register_optimizer_step_pre_hook", "register_optimizer_step_post_hook"):
+        patched = _global_optimizer_hook(name)
+        setattr(optimizer_module, name, patched)
+        if getattr(torch.optim, name, None) is not None:
+            setattr(torch.optim, name, patched)
 
 
 def learner_module() -> LearnerModule:
@@ -2035,9 +2099,11 @@ class _Refuse:
 
 
 def guard_judge_imports() -> None:
-    """Make ``import submission`` fail in the judge (it would run the learner's code here)."""
+    """Make ``import submission`` fail in the judge (it would run the learner's code here), and
+    route the judge's hooks to the learner's process (``forward_hooks``)."""
     if _Refuse not in sys.meta_path:
         sys.meta_path.insert(0, _Refuse)
+        forward_hooks()
 
 
 def serve(fd: int) -> None:

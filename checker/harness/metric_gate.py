@@ -1,7 +1,8 @@
 """pytest plugin that decides which ``artifacts().metric(name, value)`` calls reach the grader.
 
-Both engines load it with ``-p metric_gate`` before any learner code is imported. The
-learner's code runs in the same process as the tests and can call ``metric()`` too, so a
+Both engines load it with ``-p metric_gate`` in the judge's process. The learner's code runs
+in a process of its own (see ``bridge``) and has no ``metric()`` to call; a test's own helpers
+(and functions of the tests that run in the judge when the learner's code calls them) do, so a
 call is kept only when
 
 - a test is running, by this plugin's own record of the item pytest is running (taken from
@@ -18,8 +19,6 @@ result stream sends these over its pipe with the test's teardown report; the col
 JUnit report writes them as ``<property>`` elements. The grader keeps only those of public
 tests (``checker.metrics``): a hidden test's metrics are never stored.
 
-What it cannot stop: code that digs this plugin or the running test's frames out of memory
-and rewrites them (the same limit as ``result_stream``).
 """
 from __future__ import annotations
 

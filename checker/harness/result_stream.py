@@ -1,6 +1,6 @@
 """pytest plugin that streams each test's outcome to the grader over an inherited pipe.
 
-Loaded by the zygote's child before any learner code is imported. Results travel as JSON
+Loaded by the judge (the zygote's child that runs pytest) before the tests are collected. Results travel as JSON
 lines on a pipe, not through a file in the workspace, so a fake report file or a printed
 fake summary changes nothing; a run that ends before ``finish`` is sent is an error. Every
 line carries a token the grader made up for this job and handed only to this plugin, so
@@ -14,8 +14,9 @@ learner's code cannot read them, and snapshots the functions a verdict depends o
 runner, the tests' code, torch's comparisons, the harness); if any of them is replaced
 while the tests run, it reports ``tampered`` and the run is not trusted.
 
-What it cannot stop: code that deliberately digs this plugin out of memory and rewrites it.
-That is the limit of running tests in the learner's process, and why the README lists it.
+It runs in the judge's process, which the learner's code cannot reach (see ``bridge``): the
+learner's process holds neither this plugin nor the pipe nor the token. The tamper checks stay
+as a second line, for code the tests themselves run in the judge.
 """
 from __future__ import annotations
 
