@@ -1,5 +1,6 @@
 """The wire between the judge and the learner's process (``checker/harness/bridge.py``): what
 the tests rely on when they use the learner's code through it."""
+import pytest
 import torch
 
 pytest_plugins = ["bridge_fixtures"]
@@ -47,6 +48,10 @@ def learner_model():
 
 def backward_through(model, x):
     model(x).sum().backward()
+
+def give(name):
+    import builtins
+    return getattr(builtins, name) if name != "load" else torch.load
 
 def momentum_steps(model, optimizer, x, steps):
     for _ in range(steps):
@@ -188,3 +193,16 @@ def test_hooks_the_judge_puts_on_the_learners_tensors_fire_in_the_learners_backw
     theirs.weight.register_hook(lambda g: seen.append(("weight", g.shape)))
     sub.backward_through(theirs, torch.randn(4, 3))
     assert seen[-1] == ("weight", torch.Size([2, 3]))
+
+
+@pytest.mark.parametrize("name", ["eval", "exec", "__import__", "load"])
+def test_the_judge_refuses_library_functions_that_run_code_or_load_files(bridged, name):
+    sub = bridged(SOURCE)
+    with pytest.raises(bridge_error()):
+        sub.give(name)
+    assert sub.give("int") is int  # classes and computing functions still cross by name
+
+
+def bridge_error():
+    import bridge
+    return bridge.BridgeError

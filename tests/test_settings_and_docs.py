@@ -100,3 +100,12 @@ def test_pages_import_only_portal_ui_streamlit_and_the_standard_library():
                 [node.module or ""] if isinstance(node, ast.ImportFrom) and node.level == 0 else []
             offenders += [f"{path.name} imports {n}" for n in names if n.split(".")[0] not in allowed]
     assert not offenders, "; ".join(offenders)
+
+
+def test_the_worker_bound_fits_the_uids_one_engine_instance_owns():
+    from checker.warm import SLOTS_PER_INSTANCE, UIDS_PER_INSTANCE, UIDS_PER_SLOT
+    from courseware.settings import MAX_CHECKER_WORKERS
+
+    # Each slot needs a uid for the learner's process and one for the judge.
+    assert UIDS_PER_SLOT == 2
+    assert MAX_CHECKER_WORKERS <= SLOTS_PER_INSTANCE == UIDS_PER_INSTANCE // UIDS_PER_SLOT

@@ -1041,7 +1041,10 @@ class Peer:
         if tag == "iter":
             return iter([self.decode(v, blob) for v in items])
         if tag == "named":
-            obj = _resolve(str(value["m"]), str(value["q"]))
+            module_name, qualname = str(value["m"]), str(value["q"])
+            if self.side == "J" and not _judge_may_receive(module_name, qualname):
+                raise BridgeError(f"{module_name}.{qualname} is not accepted from the learner's process")
+            obj = _resolve(module_name, qualname)
             if _by_name(obj) is None:
                 raise BridgeError("not a library object")
             return obj
@@ -1818,6 +1821,27 @@ def _merged(old, new):
             old[:] = new
         return old
     return new
+
+
+_REFUSED_MODULES = ("torch.hub", "torch.serialization", "torch.package", "torch.jit", "torch.utils.cpp_extension",
+                    "torch._dynamo", "torch._inductor", "torch.export", "torch.distributed", "torch.multiprocessing",
+                    "numpy.lib", "numpy.load", "typing")
+_REFUSED_NAMES = frozenset({"load", "loads", "save", "exec", "eval", "compile", "__import__", "open", "breakpoint",
+                            "input", "getattr", "setattr", "delattr", "globals", "locals", "vars", "load_inline",
+                            "fromfile", "tofile", "memmap", "system"})
+
+
+def _judge_may_receive(module: str, qualname: str) -> bool:
+    """Library objects the learner's process may name to the judge: classes and functions that
+    compute, never ones that load files, run code or reach into objects (the judge may call what
+    it receives: a hook in a model the learner changed)."""
+    if any(module == m or module.startswith(m + ".") for m in _REFUSED_MODULES):
+        return False
+    if qualname.split(".")[-1] in _REFUSED_NAMES:
+        return False
+    if module == "builtins":
+        return isinstance(getattr(builtins, qualname, None), type)
+    return True
 
 
 def nameable(obj) -> bool:
