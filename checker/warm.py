@@ -241,6 +241,18 @@ class Slot:
             self.proc = None
 
 
+def learner_gone_reason(returncode: int | None, spec, output: str, answer: dict) -> str:
+    """Why the learner's process ended while the tests still needed it, in the learner's words."""
+    if returncode not in (None, 0, 1):
+        crash = error_for_crash(returncode, spec, output, oom=answer.get("oom", False),
+                                output_truncated=answer.get("output_truncated", False))
+        if crash is not None and not crash.startswith("pytest stopped"):
+            return crash
+    code = f" (exit status {returncode})" if returncode is not None and returncode >= 0 else ""
+    return (f"Your code ended the process it runs in{code} before the tests were done with it: "
+            "do not call sys.exit() or os._exit() in an exercise.")
+
+
 def authentic(records: list, token: str) -> list[dict]:
     """The result records, each one not marked with this job's token replaced by ``garbage``.
 
@@ -350,6 +362,9 @@ class WarmChecker:
         crash = error_for_crash(rc, spec, output, oom=answer["oom"], output_truncated=answer["output_truncated"])
         if crash is not None:
             return CheckResult.from_error(crash, output, duration)
+        if any(r.get("event") == "learner_gone" for r in records):
+            return CheckResult.from_error(learner_gone_reason(answer.get("learner_returncode"), spec, output,
+                                                              answer), output, duration)
         if tests is None:
             return CheckResult.from_error(reason, output, duration)
         all_passed = all(t.outcome == "passed" for t in tests)

@@ -160,8 +160,11 @@ def test_writes_outside_the_workspace_fail(checker, spec):
         import os
         def double(x):
             written = []
+            # The learner's own folder is its to write; the judge's (the tests, the harness, its
+            # artifacts and temporary files) sit beside it.
             for path in ("/usr/pwned", "/opt/course-runtime/pwned", "/pwned", "/jobs/pwned",
-                         "test_public.py", "conftest.py", {str(PROJECT_ROOT / "pwned")!r}):
+                         "../judge/test_public.py", "../judge/conftest.py", "../judge/pwned", "../artifacts/pwned",
+                         "../judge-tmp/pwned", "../pwned", {str(PROJECT_ROOT / "pwned")!r}):
                 try:
                     with open(path, "a") as f:
                         f.write("x")
@@ -294,7 +297,10 @@ def test_a_daemon_left_behind_is_killed_with_the_job(checker, spec):
 @pytest.mark.parametrize("code", ["import sys\nsys.exit(0)\n", "import os\nos._exit(0)\n",
                                   "import os\nprint('=== 3 passed in 0.01s ===', flush=True)\nos._exit(0)\n"])
 def test_leaving_early_at_import_earns_nothing(checker, spec, code):
-    grade(checker, spec, code)
+    result = grade(checker, spec, code)
+    assert result.status == "error"
+    if "_exit" in code:
+        assert "do not call sys.exit() or os._exit()" in result.error_reason
 
 
 def test_a_fake_report_file_is_ignored(checker, spec):
@@ -318,10 +324,10 @@ def test_a_fake_report_file_is_ignored(checker, spec):
     "import sys\nfor _m in list(sys.modules.values()):\n    for _n, _f in list(vars(_m).items()) if _m else []:\n"
     "        if _n.startswith('test_') and hasattr(_f, '__code__'):\n            _f.__code__ = (lambda *a, **k: None).__code__",
 ])
-def test_monkeypatching_the_framework_or_the_comparisons_is_caught(checker, spec, patch):
+def test_monkeypatching_the_framework_or_the_comparisons_changes_nothing(checker, spec, patch):
+    # The patches land in the learner's process; pytest and the comparisons run in the judge's.
     result = grade(checker, spec, patch + "\n\ndef double(x):\n    return x * 3\n")
-    assert result.status == "error"
-    assert "replaced part of the test framework" in result.error_reason
+    assert result.status == "failed" and "max abs error" in reasons(result), reasons(result)
 
 
 def test_replacing_the_harness_helpers_after_import_changes_nothing(checker, spec):

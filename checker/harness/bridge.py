@@ -62,6 +62,7 @@ UNREFERENCED = 3
 LEARNER_MODULE = "submission"
 BRIDGE_FD_ENV = "COURSE_BRIDGE_FD"
 SOURCE_ENV = "COURSE_SUBMISSION_SOURCE"
+EXIT_OUTPUT_LIMIT = 71  # zygote.EXIT_OUTPUT_LIMIT: the output went past the file-size limit
 # What the learner's side may ask of a judge object, besides public attributes.
 SERVED_OPS = frozenset({"len", "iter", "next", "getitem", "setitem", "contains", "bool", "repr", "str", "float",
                         "int", "index", "eq", "ne", "lt", "le", "gt", "ge", "hash", "add", "sub", "mul", "truediv"})
@@ -376,6 +377,28 @@ def _build_signature(params: list) -> inspect.Signature | None:
 
 def _plain_default(value):
     return tuple(value) if isinstance(value, list) else value
+
+
+class _Capture(io.StringIO):
+    """What the learner's code prints while it serves a request (it goes back with the answer,
+    so it shows under the test that called). Output past the file-size limit ends the process
+    as writing that much to its output file would, so the run reports the output limit."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        import resource
+
+        limit = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
+        self.limit = None if limit == resource.RLIM_INFINITY else limit
+        self.written = 0
+
+    def write(self, text: str) -> int:
+        self.written += len(text)
+        if self.limit is not None and self.written > self.limit:
+            os._exit(EXIT_OUTPUT_LIMIT)
+        if self.tell() < MAX_CAPTURED_CHARS:
+            return super().write(text[:MAX_CAPTURED_CHARS])
+        return len(text)
 
 
 class RemoteGraph(torch.autograd.Function):
@@ -1266,7 +1289,7 @@ class Peer:
     """How many of the other side's requests this side is serving right now."""
 
     def _serve(self, message: dict, blob) -> None:
-        capture = io.StringIO() if self.side == "L" else None
+        capture = _Capture() if self.side == "L" else None
         saved = sys.stdout, sys.stderr
         if capture is not None:
             sys.stdout = sys.stderr = capture
@@ -1289,9 +1312,12 @@ class Peer:
                 if outputs:
                     reply["graph"] = self._remember_graph(outputs, arg_leaves)
                 # The arguments stay alive until the reply is sent, so writes into them travel back.
-        except BaseException as exc:  # everything goes back to the caller, even SystemExit
+        except BaseException as exc:  # everything else goes back to the caller
             if isinstance(exc, BridgeError) and self.closed:
                 raise
+            if isinstance(exc, SystemExit) and self.side == "L":
+                # sys.exit() in the learner's code ends its process, as it would have ended pytest.
+                os._exit(exc.code if isinstance(exc.code, int) else 1)
             blobs.clear()
             reply = {"k": "err", "err": self._describe(exc)}
         finally:

@@ -141,6 +141,8 @@ def write_workspace(job: dict) -> dict:
     os.chown(paths["code"], job["judge_uid"], job["judge_uid"])
     os.makedirs(paths["learner"], mode=0o700)
     os.chown(paths["learner"], job["uid"], job["uid"])
+    os.makedirs(f"{paths['learner']}/artifacts", mode=0o700)  # the learner's own scratch (COURSE_ARTIFACT_DIR)
+    os.chown(f"{paths['learner']}/artifacts", job["uid"], job["uid"])
     # Shared with the learner's process (``tmp_path`` in tests): setgid to the learner's group, so
     # what either child makes there is writable by the other (both use umask 002).
     os.makedirs(paths["shared"], mode=0o2770)
@@ -413,7 +415,7 @@ def run_job(job: dict, cgroups: dict) -> dict:
         except ProcessLookupError:
             pass
     _, status, usage = os.wait4(pid, 0)
-    _, _, learner_usage = os.wait4(learner_pid, 0)
+    _, learner_status, learner_usage = os.wait4(learner_pid, 0)
     phases["waited"] = time.monotonic() - start
     phases["kill_rounds"] = max(kill_uid(job["uid"]), kill_uid(job["judge_uid"]))
     phases["reaped"] = time.monotonic() - start
@@ -429,6 +431,7 @@ def run_job(job: dict, cgroups: dict) -> dict:
     answer = {
         "id": job["id"], "records": records, "timed_out": timed_out,
         "returncode": os.waitstatus_to_exitcode(status),
+        "learner_returncode": os.waitstatus_to_exitcode(learner_status),
         "output": output.decode("utf-8", errors="replace"), "output_truncated": size > len(output),
         "oom": read_cgroup(memory_dir, "memory.oom_control") > oom_before,
         "memory_limit_hit": read_cgroup(memory_dir, "memory.failcnt") > fail_before,
