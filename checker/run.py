@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import signal
 import socket
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from courseware.settings import Settings
 from courseware.spec import ExerciseSpec
 
 EXIT_OUTPUT_LIMIT = 71  # the zygote's child: the output file hit its size limit
+EXIT_LEARNER_GONE = 72  # the judge (harness conftest): the learner's process ended while the tests needed it
 MAX_ARTIFACTS = 20
 MAX_ARTIFACT_BYTES = 256 * 1024
 ARTIFACT_KINDS = ("line", "heatmap", "text")
@@ -89,7 +91,7 @@ class Checker:
         finally:
             learner_end.close()
         try:
-            return self._judge(spec, ws, judge_end)
+            return self._judge(spec, ws, judge_end, learner)
         finally:
             judge_end.close()
             kill_group(learner)
@@ -116,7 +118,7 @@ class Checker:
             mounts.append(corpus_mount)
             env["COURSE_CORPUS"] = self.sandbox.path_inside(corpus_mount)
 
-    def _judge(self, spec, ws, sock: socket.socket) -> CheckResult:
+    def _judge(self, spec, ws, sock: socket.socket, learner: subprocess.Popen) -> CheckResult:
         inside = {
             "code": Mount(ws.code, "/workspace"),
             "artifacts": Mount(ws.artifacts, "/artifacts", writable=True),
@@ -158,6 +160,13 @@ class Checker:
             return CheckResult.from_error(f"Time limit of {spec.limits.time_s:g} s exceeded: "
                                           "look for an endless loop or work that is far too large.",
                                           output, proc.duration_s)
+        if proc.returncode == EXIT_LEARNER_GONE:
+            try:
+                learner.wait(timeout=2)
+            except subprocess.TimeoutExpired:
+                pass
+            return CheckResult.from_error(learner_gone_reason(learner.returncode, spec, output), output,
+                                          proc.duration_s)
         crash = error_for_crash(proc.returncode, spec, output, output_truncated=proc.output_truncated)
         if crash is not None:
             return CheckResult.from_error(crash, output, proc.duration_s)
@@ -195,6 +204,18 @@ def error_for_crash(returncode: int, spec: ExerciseSpec, output: str, *, oom: bo
         return "No tests ran. This is a problem with the exercise; please tell your course lead."
     return (f"pytest stopped with exit status {returncode} before finishing "
             "(a crash at import, sys.exit(), or a memory limit?). Its output is below.")
+
+
+def learner_gone_reason(returncode: int | None, spec: ExerciseSpec, output: str, *, oom: bool = False,
+                        output_truncated: bool = False) -> str:
+    """Why the learner's process ended while the tests still needed it, in the learner's words."""
+    if returncode not in (None, 0, 1):
+        crash = error_for_crash(returncode, spec, output, oom=oom, output_truncated=output_truncated)
+        if crash is not None and not crash.startswith("pytest stopped"):
+            return crash
+    code = f" (exit status {returncode})" if returncode is not None and returncode >= 0 else ""
+    return (f"Your code ended the process it runs in{code} before the tests were done with it: "
+            "do not call sys.exit() or os._exit() in an exercise.")
 
 
 def read_artifacts(folder: Path) -> list[Artifact]:

@@ -41,7 +41,7 @@ from checker.metrics import metrics_from_stream
 from checker.inputs import checked_for_workspace
 from checker.report import ReportError, outcomes_from_stream
 from checker.result import Artifact, CheckResult
-from checker.run import decode_artifacts, error_for_crash
+from checker.run import decode_artifacts, error_for_crash, learner_gone_reason
 from checker.gpu import GpuAccess
 from checker.sandbox import SandboxUnavailable, system_mounts
 from checker.workspace import expected_tests, selected_tests
@@ -241,18 +241,6 @@ class Slot:
             self.proc = None
 
 
-def learner_gone_reason(returncode: int | None, spec, output: str, answer: dict) -> str:
-    """Why the learner's process ended while the tests still needed it, in the learner's words."""
-    if returncode not in (None, 0, 1):
-        crash = error_for_crash(returncode, spec, output, oom=answer.get("oom", False),
-                                output_truncated=answer.get("output_truncated", False))
-        if crash is not None and not crash.startswith("pytest stopped"):
-            return crash
-    code = f" (exit status {returncode})" if returncode is not None and returncode >= 0 else ""
-    return (f"Your code ended the process it runs in{code} before the tests were done with it: "
-            "do not call sys.exit() or os._exit() in an exercise.")
-
-
 def authentic(records: list, token: str) -> list[dict]:
     """The result records, each one not marked with this job's token replaced by ``garbage``.
 
@@ -359,12 +347,14 @@ class WarmChecker:
             return CheckResult.from_error(f"Time limit of {spec.limits.time_s:g} s exceeded: look for an "
                                           "endless loop or work that is far too large.", output, duration)
         rc = answer["returncode"]
+        if any(r.get("event") == "learner_gone" for r in records):
+            return CheckResult.from_error(learner_gone_reason(answer.get("learner_returncode"), spec, output,
+                                                              oom=answer["oom"],
+                                                              output_truncated=answer["output_truncated"]),
+                                          output, duration)
         crash = error_for_crash(rc, spec, output, oom=answer["oom"], output_truncated=answer["output_truncated"])
         if crash is not None:
             return CheckResult.from_error(crash, output, duration)
-        if any(r.get("event") == "learner_gone" for r in records):
-            return CheckResult.from_error(learner_gone_reason(answer.get("learner_returncode"), spec, output,
-                                                              answer), output, duration)
         if tests is None:
             return CheckResult.from_error(reason, output, duration)
         all_passed = all(t.outcome == "passed" for t in tests)

@@ -9,6 +9,7 @@ Under the grader the tests run in the judge, apart from the learner's code (see 
 - ``tmp_path`` is a folder the learner's code may write too (a checkpoint a test then loads).
 """
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,17 @@ if os.environ.get("COURSE_BRIDGE_FD"):  # under the grader (the warm zygote did 
 
     bridge.guard_judge_imports()
     ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE 0: nothing unprivileged may trace the judge
+
+
+EXIT_LEARNER_GONE = 72  # checker.run.EXIT_LEARNER_GONE
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session, exitstatus):
+    """If the learner's process ended while the tests needed it, the run ends with a code that says so."""
+    judge = getattr(sys.modules.get("bridge"), "_JUDGE", None)
+    if judge is not None and judge.closed:
+        session.exitstatus = EXIT_LEARNER_GONE
 
 
 @pytest.fixture(autouse=True)
