@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from checker.workspace import HARNESS_DIR
+from checker.workspace import HARNESS_DIR, JUDGE_HARNESS
 from courseware.spec import ExerciseSpec
 
 CODE_FILE = "submission.py"
 """The name the tests import the learner's code under (``course_harness.submission``)."""
-HARNESS_FILES = ("conftest.py", "course_harness.py", "metric_gate.py")
-"""As ``build_workspace`` copies them; ``metric_gate`` only acts when a grader loads it (``-p``)."""
+HARNESS_FILES = JUDGE_HARNESS
+"""As ``build_workspace`` copies them for the judge; ``metric_gate`` only acts when a grader loads
+it (``-p``), and ``bridge`` only under the grader (``run_isolated`` uses it locally too)."""
 PUBLIC_TEST_FILE = "test_public.py"
 
 

@@ -97,9 +97,12 @@ class Checker:
             kill_group(learner)
 
     def _start_learner(self, spec, ws, sock: socket.socket):
-        mounts = [Mount(ws.learner, "/workspace"), Mount(ws.shared, "/shared", writable=True)]
+        mounts = [Mount(ws.learner, "/workspace"), Mount(ws.shared, "/shared", writable=True),
+                  Mount(ws.scratch, "/artifacts", writable=True)]
         env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1",
                "PYTHONHASHSEED": "0", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+        # Its own folder for files it wants to keep during the run (as in the warm engine); never read back.
+        env["COURSE_ARTIFACT_DIR"] = self.sandbox.path_inside(mounts[2])
         self._add_data(ws, mounts, env)
         fd = sock.fileno()
         argv = [self.sandbox.python, "-c", f"import sys; sys.path.insert(0, '.'); import bridge; bridge.serve({fd})"]

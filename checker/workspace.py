@@ -6,6 +6,7 @@ Layout on the host (``<workspaces>/<job>/``)::
                   test_*.py, and source/submission.py (read by tests, never imported there)
     learner/      the learner's process's, read-only: submission.py, bridge.py
     shared/       writable by both: the tests' tmp_path folders
+    scratch/      writable by the learner's process: its COURSE_ARTIFACT_DIR (never read back)
     artifacts/    writable by the judge: plots and text the tests publish
     report/       writable by the judge: pytest's JUnit XML
     inputs/       read-only, playground runs only: the learner's own text (``checker.inputs``)
@@ -53,6 +54,10 @@ class Workspace:
         return self.root / "shared"
 
     @property
+    def scratch(self) -> Path:
+        return self.root / "scratch"
+
+    @property
     def artifacts(self) -> Path:
         return self.root / "artifacts"
 
@@ -97,7 +102,7 @@ def build_workspace(spec: ExerciseSpec, code: str, mode: Mode, base: Path,
     tests = selected_tests(spec, mode, playground=inputs is not None)
     root = base / f"job-{uuid.uuid4().hex}"
     ws = Workspace(root, {name: visibility for name, (_, visibility) in tests.items()})
-    for folder in (ws.code, ws.code / "source", ws.learner, ws.shared, ws.artifacts, ws.report):
+    for folder in (ws.code, ws.code / "source", ws.learner, ws.shared, ws.scratch, ws.artifacts, ws.report):
         folder.mkdir(parents=True)
     (ws.learner / "submission.py").write_text(code, encoding="utf-8")
     (ws.code / "source" / "submission.py").write_text(code, encoding="utf-8")

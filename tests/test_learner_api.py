@@ -76,7 +76,7 @@ def test_public_files_hold_what_a_local_run_needs_and_nothing_hidden(platform, t
     spec = platform.ctx.bank.exercises["double"]
     # Exactly the files a Run workspace holds, less the learner's code.
     workspace = build_workspace(spec, "x = 1\n", "run", tmp_path)
-    on_disk = {p.name: p.read_text() for p in workspace.code.iterdir() if p.name != CODE_FILE}
+    on_disk = {p.name: p.read_text() for p in workspace.code.iterdir() if p.name != CODE_FILE and p.is_file()}
     assert bundle["files"] == on_disk
     assert {"test_public.py", "conftest.py", "course_harness.py", "shapes.py"} <= set(bundle["files"])
     text = json.dumps(bundle)

@@ -347,13 +347,15 @@ HONEST_CODE = "def double(x):\n    return x * 2\n"
 # hidden test after it: through the harness, through the sink, and by writing the old file.
 PLANTING_CODE = textwrap.dedent("""\
     import os
-    import course_harness
-    from course_harness import artifacts
 
     def plant():
-        artifacts().metric("score", 0.01)
-        artifacts().metric("planted", 7.0)
-        course_harness.metric_sink("score", 0.02)
+        try:  # the harness lives in the judge's process: there is none to import here
+            import course_harness
+            course_harness.artifacts().metric("score", 0.01)
+            course_harness.artifacts().metric("planted", 7.0)
+            course_harness.metric_sink("score", 0.02)
+        except Exception:
+            pass
         with open(os.path.join(os.environ["COURSE_ARTIFACT_DIR"], "metrics.jsonl"), "a") as f:
             f.write('{"name": "score", "value": 0.03}\\n')
 
@@ -367,10 +369,8 @@ PLANT_THEN_FAIL_CODE = PLANTING_CODE.replace("    return x * 2\n", "    raise Ru
 assert PLANT_THEN_FAIL_CODE != PLANTING_CODE
 CRASHING_CODE = textwrap.dedent("""\
     import os
-    from course_harness import artifacts
 
     def double(x):
-        artifacts().metric("score", 0.0)
         os._exit(0)
     """)
 
@@ -455,7 +455,7 @@ def test_a_run_that_is_not_trusted_stores_no_metrics(measuring_ctx):
 
 
 @pytest.mark.slow
-def test_a_metric_line_written_to_the_result_pipe_is_caught_as_forged(warm_ctx):
+def test_a_metric_line_written_to_every_pipe_the_learners_code_holds_changes_nothing(warm_ctx):
     status, metrics, reason = grade(warm_ctx, textwrap.dedent("""\
         import json
         import os
@@ -472,18 +472,22 @@ def test_a_metric_line_written_to_the_result_pipe_is_caught_as_forged(warm_ctx):
                     pass
             return x * 2
         """))
-    assert status == "error" and "tampered" in reason
-    assert metrics == {}
+    # The result pipe is the judge's alone: the learner's process has none to write to.
+    assert status == "passed", reason
+    assert metrics == {"score": 3.5, "seconds": 1.25}
 
 
 @pytest.mark.slow
-def test_rebinding_the_tests_own_helper_is_caught(warm_ctx):
+def test_rebinding_the_tests_own_helper_changes_nothing(warm_ctx):
     status, metrics, reason = grade(warm_ctx, textwrap.dedent("""\
         import sys
 
         def double(x):
-            sys.modules["test_public"].measure = lambda: 0.01
+            for name in ("test_public", "conftest", "course_harness"):
+                module = sys.modules.get(name)  # the tests run in the judge's process, not here
+                if module is not None:
+                    module.measure = lambda: 0.01
             return x * 2
         """))
-    assert status == "error" and "replaced part of the test framework" in reason
-    assert metrics == {}
+    assert status == "passed", reason
+    assert metrics == {"score": 3.5, "seconds": 1.25}
