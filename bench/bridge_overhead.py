@@ -7,8 +7,8 @@ profile's model on tiny Shakespeare twice for ``--budget`` seconds each, on one 
 
 - in this process, as the tests ran it before the split;
 - through ``checker/harness/bridge.py``: the learner's code in a forked process, the model
-  built and ``train`` called from here through proxies, with a forward hook of this process
-  on the learner's model (as the lab's live loss chart has), so every step makes a round trip.
+  built and ``train`` called from here through proxies, with the lab test's own live-loss
+  forward hook (``LiveLoss``) on the learner's model, drawing into a folder of this process.
 
 ``train`` stops at its budget, so the cost shows as fewer steps. Prints one line:
 ``GPT lab steps in {budget} s: in process N, through the bridge M (overhead P %)``. Target
@@ -85,11 +85,12 @@ def through_bridge(vocab, train_data, val_data, budget: float) -> int:
             os._exit(0)
     learner_end.close()
     bridge._JUDGE = bridge.Peer(judge_end, "J")
-    calls = []
+    os.environ["COURSE_ARTIFACT_DIR"] = str(folder / "artifacts")
+    sys.path.insert(0, str(SOLUTION.parent / "tests"))
+    from test_public import LiveLoss  # the lab's hook, as the test registers it
+    from course_harness import artifacts
 
-    def live_loss(module, args, output):  # runs here, called from the learner's process every step
-        calls.append(1)
-
+    live_loss = LiveLoss(artifacts(), "training loss so far")
     try:
         return steps_of(bridge.learner_module(), vocab, train_data, val_data, budget, hook=live_loss)
     finally:
