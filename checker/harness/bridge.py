@@ -977,7 +977,7 @@ class Peer:
             if record is not None:
                 return record
         named = _by_name(value)
-        if named is not None:
+        if named is not None and (self.side == "J" or _judge_may_receive(*named)):
             return {"$": "named", "m": named[0], "q": named[1]}
         return self._export(value)
 
