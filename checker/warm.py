@@ -41,7 +41,7 @@ from checker.metrics import metrics_from_stream
 from checker.inputs import checked_for_workspace
 from checker.report import ReportError, outcomes_from_stream
 from checker.result import Artifact, CheckResult
-from checker.run import decode_artifacts, error_for_crash, learner_gone_reason
+from checker.run import EXIT_LEARNER_GONE, decode_artifacts, error_for_crash, learner_gone_reason
 from checker.gpu import GpuAccess
 from checker.sandbox import SandboxUnavailable, system_mounts
 from checker.workspace import expected_tests, selected_tests
@@ -347,7 +347,7 @@ class WarmChecker:
             return CheckResult.from_error(f"Time limit of {spec.limits.time_s:g} s exceeded: look for an "
                                           "endless loop or work that is far too large.", output, duration)
         rc = answer["returncode"]
-        if any(r.get("event") == "learner_gone" for r in records):
+        if rc == EXIT_LEARNER_GONE:  # the harness conftest: the learner's process ended mid-run
             return CheckResult.from_error(learner_gone_reason(answer.get("learner_returncode"), spec, output,
                                                               oom=answer["oom"],
                                                               output_truncated=answer["output_truncated"]),

@@ -385,12 +385,15 @@ class _Capture(io.StringIO):
     so it shows under the test that called). Output past the file-size limit ends the process
     as writing that much to its output file would, so the run reports the output limit."""
 
+    limit: int | None = -1  # the process's file-size limit, read on first use (-1: not yet)
+
     def __init__(self) -> None:
         super().__init__()
-        import resource
+        if _Capture.limit == -1:
+            import resource
 
-        limit = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
-        self.limit = None if limit == resource.RLIM_INFINITY else limit
+            found = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
+            _Capture.limit = None if found == resource.RLIM_INFINITY else found
         self.written = 0
 
     def write(self, text: str) -> int:
@@ -736,27 +739,14 @@ class Peer:
         through it. Only the judge sends code, and only code that cannot change the judge's state:
         it writes no global or outer variable and reads only immutable values, tensors, library
         modules and functions, and other such functions. Anything else stays a handle."""
-        if _torch_name(fn.__module__) or fn.__module__ == LEARNER_MODULE or not _pure_code(fn.__code__):
+        if not _pure_function(fn, owner):
             return None
-        env = {}
-        for name in sorted(_loads(fn.__code__)):
-            if name in fn.__globals__:
-                value = fn.__globals__[name]
-            elif hasattr(builtins, name):
-                continue
-            else:
-                return None
-            if not _immutable(value):
-                return None
-            env[name] = value
+        env = {name: fn.__globals__[name] for name in sorted(_loads(fn.__code__)) if name in fn.__globals__}
         cells = [cell.cell_contents for cell in fn.__closure__ or ()]
         # ``super()`` in a method reads its class from the ``__class__`` cell: filled over there.
         own = [i for i, name in enumerate(fn.__code__.co_freevars) if name == "__class__" and cells[i] is owner]
         defaults = list(fn.__defaults__ or ())
         kwdefaults = dict(fn.__kwdefaults__ or {})
-        rest = [v for i, v in enumerate(cells) if i not in own]
-        if not all(_immutable(v) for v in [*rest, *defaults, *kwdefaults.values()]):
-            return None
         encoded = {key: self.encode(value, blobs, size, depth + 1) for key, value in
                    (("g", env), ("c", [None if i in own else v for i, v in enumerate(cells)]),
                     ("d", defaults), ("kd", kwdefaults))}
@@ -1743,12 +1733,23 @@ def _immutable(value, depth: int = 0) -> bool:
     if isinstance(value, types.ModuleType):
         return nameable(value)
     if type(value) is types.FunctionType and not _torch_name(value.__module__):
-        return _pure_code(value.__code__) and _by_name(value) is None and depth < 3 and all(
-            _immutable(v, depth + 1) for v in [*(c.cell_contents for c in value.__closure__ or ()),
-                                                *(value.__defaults__ or ())]) and all(
-            _immutable(value.__globals__.get(n), depth + 1) or (n not in value.__globals__ and hasattr(builtins, n))
-            for n in _loads(value.__code__))
+        return _by_name(value) is not None or _pure_function(value, depth=depth)
     return _by_name(value) is not None
+
+
+def _pure_function(fn: types.FunctionType, owner: type | None = None, depth: int = 0) -> bool:
+    """Whether ``fn`` may run in the learner's process instead of the judge's: code that writes
+    no global or outer variable, imports nothing, makes no generator, and reads only immutable
+    values, library objects and other such functions (the ``__class__`` cell of ``super()`` may
+    hold ``owner``, the class being sent with it). See ``Peer._enc_function``."""
+    if depth >= 3 or _torch_name(fn.__module__) or fn.__module__ == LEARNER_MODULE or not _pure_code(fn.__code__):
+        return False
+    cells = [c.cell_contents for name, c in zip(fn.__code__.co_freevars, fn.__closure__ or ())
+             if not (name == "__class__" and owner is not None and c.cell_contents is owner)]
+    if not all(_immutable(v, depth + 1) for v in [*cells, *(fn.__defaults__ or ()), *(fn.__kwdefaults__ or {}).values()]):
+        return False
+    return all(_immutable(fn.__globals__[n], depth + 1) if n in fn.__globals__ else hasattr(builtins, n)
+               for n in _loads(fn.__code__))
 
 
 def _loads(code: types.CodeType) -> set:
@@ -1816,14 +1817,7 @@ def _sendable_member(value, cls) -> bool:
     if isinstance(value, property):
         return all(f is None or _sendable_member(f, cls) for f in (value.fget, value.fset, value.fdel))
     if type(value) is types.FunctionType:
-        if not _pure_code(value.__code__):
-            return False
-        cells = [c.cell_contents for name, c in zip(value.__code__.co_freevars, value.__closure__ or ())
-                 if not (name == "__class__" and c.cell_contents is cls)]
-        return all(_immutable(v) for v in [*cells, *(value.__defaults__ or ()),
-                                           *(value.__kwdefaults__ or {}).values()]) and all(
-            _immutable(value.__globals__.get(n)) if n in value.__globals__ else hasattr(builtins, n)
-            for n in _loads(value.__code__))
+        return _pure_function(value, cls)
     return _immutable(value)
 
 

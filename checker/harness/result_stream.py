@@ -147,10 +147,4 @@ class ResultStream:
 
     def pytest_sessionfinish(self, session, exitstatus) -> None:
         self._check()
-        wire = sys.modules.get("bridge")
-        judge = getattr(wire, "_JUDGE", None)
-        if judge is not None and judge.closed:
-            # The learner's process ended while the tests still needed it (it exited, or a limit
-            # killed it): the host says which, from that process's exit status.
-            self._send({"event": "learner_gone"})
         self._send({"event": "finish", "exitstatus": int(exitstatus), "collected": session.testscollected})
