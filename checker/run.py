@@ -105,7 +105,7 @@ class Checker:
         env["COURSE_ARTIFACT_DIR"] = self.sandbox.path_inside(mounts[2])
         self._add_data(ws, mounts, env)
         fd = sock.fileno()
-        argv = [self.sandbox.python, "-c", f"import sys; sys.path.insert(0, '.'); import bridge; bridge.serve({fd})"]
+        argv = [self.sandbox.interpreter, "-c", f"import sys; sys.path.insert(0, '.'); import bridge; bridge.serve({fd})"]
         return self.sandbox.spawn(argv, mounts=mounts, workdir=self.sandbox.path_inside(mounts[0]),
                                   limits=spec.limits, env=env, output_file=ws.root / "learner-output.txt",
                                   pass_fds=(fd,))
@@ -147,7 +147,7 @@ class Checker:
         report_file = f"{self.sandbox.path_inside(inside['report'])}/junit.xml"
         # metric_gate files each metric under the test whose own code published it; the JUnit
         # report carries them as that test's properties (see checker.metrics).
-        argv = [self.sandbox.python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "metric_gate",
+        argv = [self.sandbox.interpreter, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "metric_gate",
                 "-W", QUIET_WARNINGS, "-o", "addopts=", "-o", "junit_family=xunit2", "--junitxml", report_file,
                 "--tb=short",
                 "--rootdir", self.sandbox.path_inside(inside["code"]), *ws.test_files]

@@ -66,6 +66,11 @@ class Sandbox(ABC):
     def __init__(self, python: str) -> None:
         self.python = python
 
+    @property
+    def interpreter(self) -> str:
+        """The path at which commands inside this sandbox run ``python``."""
+        return self.python
+
     @abstractmethod
     def command(self, argv: list[str], mounts: list[Mount], workdir: str, limits: Limits) -> list[str]:
         """The full command line that runs ``argv`` in this sandbox."""
@@ -154,6 +159,10 @@ class Bubblewrap(Sandbox):
     def path_inside(self, mount: Mount) -> str:
         return mount.target
 
+    @property
+    def interpreter(self) -> str:
+        return python_install(self.python).interpreter
+
     def command(self, argv: list[str], mounts: list[Mount], workdir: str, limits: Limits) -> list[str]:
         cmd = [self.bwrap, "--unshare-all", "--die-with-parent", "--new-session",
                "--hostname", "sandbox", "--proc", "/proc", "--dev", "/dev",
@@ -176,6 +185,22 @@ class NoSandbox(Sandbox):
         return list(argv)
 
 
+# Where a virtual environment appears inside every sandbox, wherever the clone lives: never
+# inside the job's /tmp or workspace (a clone under /tmp would otherwise put the venv in the
+# job's tmpfs, where the per-job wipe walks it and paths differ between clones).
+VENV_INSIDE = "/opt/course-python"
+
+
+@dataclass(frozen=True)
+class PythonInstall:
+    """An interpreter as the sandbox mounts it: host folders, their places inside, the path to run."""
+
+    binds: tuple[tuple[str, str], ...]
+    """(host folder, folder inside) pairs, read-only."""
+    interpreter: str
+    """The interpreter's path inside the sandbox."""
+
+
 def system_mounts(python: str) -> list[str]:
     """bwrap arguments giving a read-only view of the system and of ``python``'s install only."""
     args: list[str] = []
@@ -186,19 +211,19 @@ def system_mounts(python: str) -> list[str]:
     for f in Bubblewrap.ETC_FILES:
         if os.path.exists(f):
             args += ["--ro-bind", f, f]
-    dirs = python_install_dirs(python)
+    binds = python_install(python).binds
     # bwrap creates missing parents as 0700, which an unprivileged job could not traverse.
-    parents = sorted({str(p) for d in dirs for p in Path(d).parents if str(p) != "/"}, key=len)
+    parents = sorted({str(p) for _, inside in binds for p in Path(inside).parents if str(p) != "/"}, key=len)
     for parent in parents:
         args += ["--perms", "0755", "--dir", parent]
-    for d in dirs:
-        args += ["--ro-bind", d, d]
+    for host, inside in binds:
+        args += ["--ro-bind", host, inside]
     return args
 
 
 @functools.lru_cache(maxsize=8)
-def python_install_dirs(python: str) -> tuple[str, ...]:
-    """The folders an interpreter needs: its venv and the base install it links to."""
+def python_install(python: str) -> PythonInstall:
+    """How ``python`` is mounted: a venv at ``VENV_INSIDE``, the base install it links to in place."""
     probe = subprocess.run(
         [python, "-c", "import sys, os; print(sys.prefix); print(sys.base_prefix);"
                        "print(os.path.realpath(sys.executable))"],
@@ -207,11 +232,25 @@ def python_install_dirs(python: str) -> tuple[str, ...]:
     if probe.returncode != 0:
         raise SandboxUnavailable(f"CHECKER_PYTHON={python} does not run: {probe.stderr.strip()[:200]}")
     prefix, base, real = probe.stdout.split("\n")[:3]
-    dirs = {prefix, base}
-    if not any(real.startswith(d + os.sep) for d in dirs):
+    dirs = {base}
+    if not real.startswith(base + os.sep):
         dirs.add(os.path.dirname(os.path.dirname(real)))
     # Nested folders would be mounted twice; keep the outermost.
-    return tuple(sorted(d for d in dirs if not any(d != o and d.startswith(o + os.sep) for o in dirs)))
+    binds = [(d, d) for d in sorted(dirs) if not any(d != o and d.startswith(o + os.sep) for o in dirs)]
+    for host, _ in binds:
+        if host == "/tmp" or host.startswith("/tmp/"):
+            raise SandboxUnavailable(
+                f"the Python install {host} is under /tmp, which every job replaces with its own "
+                "empty folder: install Python (or point CHECKER_PYTHON) elsewhere.")
+    interpreter = python
+    if prefix != base:
+        binds.append((prefix, VENV_INSIDE))
+        # Run it by its path in the venv (not the resolved base binary), so it finds pyvenv.cfg.
+        venv_python = os.path.abspath(python)
+        if not venv_python.startswith(prefix + os.sep):
+            venv_python = os.path.join(prefix, "bin", "python")
+        interpreter = VENV_INSIDE + venv_python[len(prefix):]
+    return PythonInstall(tuple(binds), interpreter)
 
 
 def make_sandbox(kind: str, python: str | None = None) -> Sandbox:

@@ -43,7 +43,7 @@ from checker.report import ReportError, outcomes_from_stream
 from checker.result import Artifact, CheckResult
 from checker.run import EXIT_LEARNER_GONE, decode_artifacts, error_for_crash, learner_gone_reason
 from checker.gpu import GpuAccess
-from checker.sandbox import SandboxUnavailable, system_mounts
+from checker.sandbox import SandboxUnavailable, python_install, system_mounts
 from checker.workspace import expected_tests, selected_tests
 from courseware.spec import ExerciseSpec
 
@@ -139,7 +139,7 @@ class Slot:
                 cmd += ["--perms", "0755", "--dir", "/cgroup", "--bind", str(path), f"/cgroup/{controller}"]
                 args += [f"--cgroup-{controller}", f"/cgroup/{controller}"]
         cmd += ["--remount-ro", "/", "--chdir", "/tmp", "--",
-                self.python, "/opt/course-runtime/zygote.py", *args]
+                python_install(self.python).interpreter, "/opt/course-runtime/zygote.py", *args]
         return cmd
 
     def start(self) -> None:
