@@ -36,7 +36,7 @@ run: system-deps-run setup migrate corpus
 		--server.headless true --browser.gatherUsageStats false
 
 validate: setup
-	$(PY) -m courseware validate
+	$(PY) -m sandbox validate
 
 test: system-deps-test setup corpus validate
 	$(PY) -m pytest

@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from courseware.settings import Settings  # noqa: E402
+from config import Settings  # noqa: E402
 from dashboard import generate  # noqa: E402
 from portal.backup import backup, restore  # noqa: E402
 

@@ -6,7 +6,7 @@ Trains the lab's reference (``exercises/gpt-tiny-shakespeare/solution.py``) with
 profile's model on tiny Shakespeare twice for ``--budget`` seconds each, on one thread:
 
 - in this process, as the tests ran it before the split;
-- through ``checker/harness/bridge.py``: the learner's code in a forked process, the model
+- through ``harness/bridge.py``: the learner's code in a forked process, the model
   built and ``train`` called from here through proxies, with the lab test's own live-loss
   forward hook (``LiveLoss``) on the learner's model, drawing into a folder of this process.
 
@@ -28,11 +28,11 @@ import torch
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "checker" / "harness"))
+sys.path.insert(0, str(ROOT / "harness"))
 
 import bridge  # noqa: E402
 from courseware.corpus import corpus_file  # noqa: E402
-from courseware.settings import get_settings  # noqa: E402
+from config import get_settings  # noqa: E402
 
 SOLUTION = ROOT / "exercises" / "gpt-tiny-shakespeare" / "solution.py"
 MODEL = dict(block_size=32, n_layer=2, n_head=4, n_embd=64, dropout=0.0, bias=True)  # the CPU profile

@@ -11,7 +11,7 @@ the time until the last verdict (throughput), the submit-to-verdict latency, the
 latency during the burst, and fails if any submission was lost or is still queued/running.
 
 ``celery`` starts a throw-away Redis on loopback and ``--celery-workers`` worker processes
-(``python -m checker.worker``) with one slot each, the same number of slots as the local pool.
+(``python -m grading.worker``) with one slot each, the same number of slots as the local pool.
 """
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from courseware.settings import PROJECT_ROOT, Settings  # noqa: E402
+from config import PROJECT_ROOT, Settings  # noqa: E402
 from db import submissions, users  # noqa: E402
 from portal.catalog import track_outline  # noqa: E402
 from portal.context import build_context  # noqa: E402
@@ -44,7 +44,7 @@ EXERCISES = ("scaled-dot-product-attention", "stable-softmax", "bigram-model")
 
 def start_workers(env: dict[str, str], count: int, log_dir: Path) -> list[subprocess.Popen]:
     """Celery workers with one slot each, as the README starts them."""
-    return [subprocess.Popen([sys.executable, "-m", "checker.worker", "--concurrency", "1", "--loglevel", "WARNING"],
+    return [subprocess.Popen([sys.executable, "-m", "grading.worker", "--concurrency", "1", "--loglevel", "WARNING"],
                              cwd=PROJECT_ROOT, env=os.environ | env, start_new_session=True,
                              stdout=open(log_dir / f"worker-{i}.log", "wb"), stderr=subprocess.STDOUT)
             for i in range(count)]

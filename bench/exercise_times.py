@@ -12,9 +12,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from checker.engines import make_grading_engine  # noqa: E402
+from sandbox.engines import make_grading_engine  # noqa: E402
 from courseware.loader import load_bank  # noqa: E402
-from courseware.settings import get_settings  # noqa: E402
+from config import get_settings  # noqa: E402
 
 
 def main() -> None:

@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from courseware.corpus import corpus_file  # noqa: E402
-from courseware.settings import get_settings  # noqa: E402
+from config import get_settings  # noqa: E402
 
 GPU_MODEL = dict(block_size=256, n_layer=6, n_head=6, n_embd=384, dropout=0.2, bias=True)
 CPU_MODEL = dict(block_size=32, n_layer=2, n_head=4, n_embd=64, dropout=0.0, bias=True)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from courseware.settings import PROJECT_ROOT, Settings  # noqa: E402
+from config import PROJECT_ROOT, Settings  # noqa: E402
 from db import users  # noqa: E402
 from portal.context import build_context  # noqa: E402
 

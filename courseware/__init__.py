@@ -1,4 +1,4 @@
-"""Course content: tracks, lessons and exercises kept as plain files, and the platform settings.
+"""Course content: tracks, lessons and exercises kept as plain files, their specs, loader and corpus.
 
-Run ``python -m courseware validate`` to check every track, lesson and exercise.
+Run ``python -m sandbox validate`` to check every track, lesson and exercise.
 """

@@ -21,10 +21,10 @@ from courseware.spec import (
     Track,
 )
 
+from harness.contract import HIDDEN_TEST_FILE, PUBLIC_TEST_FILE, RESERVED_NAMES
+
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 KNOWN_DATASETS = ("tinyshakespeare",)
-RESERVED_NAMES = ("conftest.py", "course_harness.py", "submission.py", "result_stream.py", "zygote.py", "bridge.py",
-                  "metric_gate.py")
 CAUGHT_BY = re.compile(r"Caught by:\s*(.+)", re.IGNORECASE)
 """The line of a mutant's docstring that names the test(s) that should catch its mistake."""
 EXERCISE_FILES = ("exercise.yaml", "prompt.md", "starter.py", "solution.py",
@@ -300,7 +300,7 @@ def _load_playground(value: Any, folder: Path, path: Path, c: _Collector) -> Pat
         return False
     file = folder / value
     name = file.name
-    if name in ("test_public.py", "test_hidden.py") or name in RESERVED_NAMES:
+    if name in (PUBLIC_TEST_FILE, HIDDEN_TEST_FILE) or name in RESERVED_NAMES:
         c.add(path, "playground", f"{value!r} is a name the grader uses; give the playground a file of its own")
         return False
     if not file.is_file():

@@ -16,7 +16,7 @@ from sqlalchemy.engine import make_url
 
 
 def _default_url() -> str:
-    from courseware.settings import get_settings  # only when needed: --url must work alone
+    from config import get_settings  # only when needed: --url must work alone
 
     return get_settings().sqlalchemy_url
 

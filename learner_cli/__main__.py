@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from checker.verdict_table import render_text
+from verdicts.table import render_text
 from learner_cli import credentials
 from learner_cli.client import ApiClient, CliError, check_server_url
 from learner_cli.local_check import check_locally

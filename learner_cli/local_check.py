@@ -7,7 +7,7 @@ modules and harness under their workspace names. They go into a fresh temporary 
 the learner's code as ``submission.py``; pytest runs there (no sandbox: it is the learner's
 own code on the learner's own machine) and its JUnit report is read by the grader's own
 parser, so a test counts the same way it does on the server. The result is a verdict mapping
-like the API's, for ``checker.verdict_table``.
+like the API's, for ``verdicts.table``.
 """
 from __future__ import annotations
 
@@ -20,10 +20,10 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from checker.intake import inspect_code
-from checker.public_files import CODE_FILE
-from checker.report import ReportError, parse_junit
-from checker.workspace import expected_tests
+from grading.intake import inspect_code
+from sandbox.public_files import CODE_FILE
+from sandbox.report import ReportError, parse_junit
+from sandbox.workspace import expected_tests
 from learner_cli.client import CliError
 
 DEFAULT_MAX_CODE_BYTES = 64 * 1024

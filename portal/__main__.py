@@ -30,7 +30,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session, sessionmaker
 
 from courseware.loader import ContentError, load_bank
-from courseware.settings import SettingsError, get_settings
+from config import SettingsError, get_settings
 from db.engine import make_engine, session_factory
 from db.migrate import upgrade
 from db.models import PACINGS, USER_ROLES
@@ -171,7 +171,7 @@ def _restore(args: argparse.Namespace) -> int:
 
 
 def _regrade(sessions: Sessions, args: argparse.Namespace) -> int:
-    from checker.service import GradingService
+    from grading.service import GradingService
     from portal import regrade
     from portal.context import make_backend
 

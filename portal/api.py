@@ -25,8 +25,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
-from checker.public_files import CODE_FILE, PUBLIC_TEST_FILE, public_files
-from checker.service import SubmitError
+from sandbox.public_files import CODE_FILE, PUBLIC_TEST_FILE, public_files
+from grading.service import SubmitError
 from courseware.spec import ExerciseSpec
 from portal.auth import CurrentUser
 from portal.context import AppContext
@@ -290,7 +290,7 @@ ROUTES: tuple[tuple[str, str, Action], ...] = (
 def main() -> int:
     """Serve the API standalone on API_HOST:API_PORT until interrupted (for deployments)."""
     from courseware.loader import ContentError
-    from courseware.settings import SettingsError, get_settings
+    from config import SettingsError, get_settings
     from portal.context import build_context
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

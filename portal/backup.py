@@ -31,7 +31,7 @@ from pathlib import Path
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import URL, make_url
 
-from courseware.settings import Settings
+from config import Settings
 from db.engine import make_engine
 from db.in_use import sqlite_file, users_of
 from db.migrate import current_revision, head_revision, upgrade

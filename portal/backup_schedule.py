@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from courseware.settings import Settings
+from config import Settings
 from portal.backup import BackupError, backup, default_backup_dir, prune
 
 log = logging.getLogger(__name__)

@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from courseware.settings import Settings
+from config import Settings
 from db import login_sessions
 from portal.auth import CurrentUser, current_user_of
 

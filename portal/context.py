@@ -16,14 +16,14 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from checker.jobs import JobContext
-from checker.live import MemoryLiveBoard
-from checker.queue import LocalPool, QueueBackend
-from checker.engines import GradingEngine, make_grading_engine
-from checker.gpu import find_gpu
-from checker.service import GradingService
+from grading.jobs import JobContext
+from grading.live import MemoryLiveBoard
+from grading.queue import LocalPool, QueueBackend
+from sandbox.engines import GradingEngine, make_grading_engine
+from sandbox.gpu import find_gpu
+from grading.service import GradingService
 from courseware.loader import load_bank
-from courseware.settings import Settings
+from config import Settings
 from courseware.spec import ContentBank
 from db.engine import make_engine, session_factory
 from db.in_use import hold_serving_lock
@@ -75,7 +75,7 @@ def make_backend(settings: Settings, bank: ContentBank,
                  sessions: sessionmaker[Session]) -> tuple[GradingEngine, QueueBackend]:
     """The grading engine and queue of CHECKER_BACKEND: a local pool, or Celery workers elsewhere."""
     if settings.checker_backend == "celery":
-        from checker.celery_queue import CeleryQueue, RemoteWorkers
+        from grading.celery_queue import CeleryQueue, RemoteWorkers
 
         return RemoteWorkers(settings.broker_url), CeleryQueue(settings.broker_url, bank, sessions)
     checker = make_grading_engine(settings, gpu=find_gpu(settings.checker_gpu))

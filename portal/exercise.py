@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from checker.service import SubmitError  # noqa: F401  (re-exported: a refused Run or Submit, its message for the page)
+from grading.service import SubmitError  # noqa: F401  (re-exported: a refused Run or Submit, its message for the page)
 from courseware.spec import ExerciseSpec
 from sqlalchemy import func, select
 

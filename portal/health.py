@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from checker.queue import QUEUES, QueueBackend, WorkerStatus
+from grading.queue import QUEUES, QueueBackend, WorkerStatus
 from db.models import FINAL_STATUSES, Submission, utcnow
 from portal.access import require_admin
 from portal.auth import CurrentUser

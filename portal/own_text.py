@@ -1,11 +1,11 @@
 """"Try it on your own text": which text the learner meant, and whether it can be used.
 
 The exercise page offers an upload and a text area; these rules decide between them and
-check the result with the same rules the grading service applies (``checker.inputs``).
+check the result with the same rules the grading service applies (``sandbox.inputs``).
 """
 from __future__ import annotations
 
-from checker.inputs import MAX_OWN_TEXT_BYTES, decode_text, own_text_problem
+from sandbox.inputs import MAX_OWN_TEXT_BYTES, decode_text, own_text_problem
 
 
 def pick_own_text(uploaded: bytes | None, pasted: str | None) -> tuple[str | None, str | None]:

@@ -22,7 +22,7 @@ from datetime import datetime
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from checker.service import GradingService, SubmitError
+from grading.service import GradingService, SubmitError
 from courseware.content_version import content_version
 from courseware.spec import ContentBank, ExerciseSpec
 from db.models import FINAL_STATUSES, Cohort, CohortMember, ExerciseProgress, Submission, User

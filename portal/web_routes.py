@@ -38,7 +38,7 @@ _NOT_PAGES = ("_stcore/", "static/", "media/", "component/", "app/static/", "aut
 @functools.lru_cache(maxsize=1)
 def _store() -> BrowserSessions:
     """Sessions on the platform's database, with an engine of the routes' own (no worker pool)."""
-    from courseware.settings import get_settings
+    from config import get_settings
     from db.engine import make_engine, session_factory
 
     settings = get_settings()

@@ -1,7 +1,7 @@
 """Prints how to log in the first time (run by `make run` before Streamlit starts)."""
 from sqlalchemy.engine import make_url
 
-from courseware.settings import get_settings
+from config import get_settings
 from db.engine import make_engine, session_factory
 from db.users import has_admin
 

@@ -8,8 +8,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from courseware import settings as settings_module
-from courseware.settings import PROJECT_ROOT, Settings
+import config as settings_module
+from config import PROJECT_ROOT, Settings
 from db import users
 from db.engine import make_engine, session_factory
 from db.migrate import upgrade

@@ -12,7 +12,7 @@ from typing import Iterator
 
 import pytest
 
-from courseware.settings import PROJECT_ROOT
+from config import PROJECT_ROOT
 from ports import free_port
 
 ENTRY_POINT = PROJECT_ROOT / "serve.py"

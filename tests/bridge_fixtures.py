@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import torch
 
-HARNESS = Path(__file__).resolve().parents[1] / "checker" / "harness"
+HARNESS = Path(__file__).resolve().parents[1] / "harness"
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from courseware.corpus import corpus_file
-from courseware.settings import PROJECT_ROOT, Settings
+from config import PROJECT_ROOT, Settings
 
 # `--database=postgresql`: the same tests on a throwaway PostgreSQL server (see postgres_server.py).
 pytest_plugins = ["postgres_server", "redis_server"]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from courseware.settings import PROJECT_ROOT
+from config import PROJECT_ROOT
 from db import users
 from db.engine import make_engine, session_factory
 from db.migrate import upgrade

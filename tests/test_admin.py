@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from courseware import settings as settings_module
+import config as settings_module
 from db import users
 from db.models import Cohort, CohortMember, User
 from portal import admin

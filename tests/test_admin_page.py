@@ -11,7 +11,7 @@ from datetime import date
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from courseware.settings import PROJECT_ROOT
+from config import PROJECT_ROOT
 
 from admin_page_fixtures import add_account, authenticate, open_page, page_table, tiny_app_env  # noqa: F401
 

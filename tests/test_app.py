@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
-from courseware.settings import PROJECT_ROOT
+from config import PROJECT_ROOT
 
 # The fixture and helpers live in app_fixtures (other test modules import them from here too).
 from app_fixtures import APP, add_user, app_env, click, logged_in, wait_for_verdict  # noqa: F401  (app_env: fixture)

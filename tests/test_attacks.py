@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from courseware.loader import load_bank
-from courseware.settings import PROJECT_ROOT
+from config import PROJECT_ROOT
 
 from conftest import write_content
 
@@ -35,7 +35,7 @@ def spec(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def checker():
-    from checker.warm import WarmChecker
+    from sandbox.warm import WarmChecker
 
     engine = WarmChecker(sys.executable, slots=2)
     yield engine
@@ -367,7 +367,7 @@ def test_the_graders_memory_and_environment_are_out_of_reach(checker, spec):
 
 
 def test_state_changed_by_one_job_is_gone_for_the_next(spec):
-    from checker.warm import WarmChecker
+    from sandbox.warm import WarmChecker
 
     single = WarmChecker(sys.executable, slots=1)  # the same zygote runs both jobs
     try:

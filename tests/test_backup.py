@@ -20,7 +20,7 @@ from alembic import command
 from sqlalchemy import func, select
 
 from courseware.loader import load_bank
-from courseware.settings import PROJECT_ROOT
+from config import PROJECT_ROOT
 from db import drafts, submissions, users
 from db.engine import make_engine, session_factory
 from db.migrate import alembic_config, current_revision, head_revision, upgrade

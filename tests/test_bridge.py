@@ -1,4 +1,4 @@
-"""The wire between the judge and the learner's process (``checker/harness/bridge.py``): what
+"""The wire between the judge and the learner's process (``harness/bridge.py``): what
 the tests rely on when they use the learner's code through it."""
 import pytest
 import torch

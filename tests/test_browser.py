@@ -11,7 +11,7 @@ import pytest
 
 from browser_fixtures import (CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, editor_frame, launch, log_in,  # noqa: F401
                               replace_code, server)
-from courseware.settings import PROJECT_ROOT
+from config import PROJECT_ROOT
 from ports import free_port  # noqa: F401  (re-exported)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

@@ -19,10 +19,10 @@ import pytest
 import redis
 from sqlalchemy import func, select
 
-from checker import worker_registry
-from checker.celery_queue import CeleryQueue, visibility_timeout_s
-from checker.queue import WorkerStatus
-from courseware.settings import PROJECT_ROOT
+from grading import worker_registry
+from grading.celery_queue import CeleryQueue, visibility_timeout_s
+from grading.queue import WorkerStatus
+from config import PROJECT_ROOT
 from db import submissions, users
 from db.models import ExerciseProgress, Submission, TestResult, utcnow
 from portal.context import build_context
@@ -83,7 +83,7 @@ class Workers:
                             "DATABASE_URL": self.settings.sqlalchemy_url,
                             "CELERY_BROKER_URL": self.settings.broker_url, "CHECKER_GPU": "no"}
         log = open(self.log_dir / f"worker-{len(self.procs)}.log", "wb")
-        proc = subprocess.Popen([sys.executable, "-m", "checker.worker", "--concurrency", "2", "--loglevel",
+        proc = subprocess.Popen([sys.executable, "-m", "grading.worker", "--concurrency", "2", "--loglevel",
                                  "WARNING", *args], cwd=PROJECT_ROOT, env=env, stdout=log,
                                 stderr=subprocess.STDOUT, start_new_session=True)
         self.procs.append(proc)

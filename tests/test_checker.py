@@ -3,8 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from checker.run import Checker
-from checker.sandbox import make_sandbox
+from sandbox.cold import Checker
+from sandbox.isolation import make_sandbox
 from courseware.loader import load_bank
 
 from conftest import write_content

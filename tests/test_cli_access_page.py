@@ -87,7 +87,7 @@ def test_the_page_says_when_the_api_is_unavailable(api_port, app_env):
 
 def test_the_page_says_when_the_api_is_turned_off(monkeypatch, app_env):
     monkeypatch.setenv("API_PORT", "0")
-    from courseware import settings as settings_module
+    import config as settings_module
 
     settings_module.get_settings.cache_clear()
     at = progress_page(app_env)

@@ -9,7 +9,7 @@ import pytest
 from courseware import corpus
 
 from conftest import SHARED_CORPUS
-from courseware.settings import PROJECT_ROOT
+from config import PROJECT_ROOT
 
 LOCAL = corpus.corpus_file(PROJECT_ROOT / "data") or (SHARED_CORPUS if SHARED_CORPUS.is_file() else None)
 needs_corpus = pytest.mark.skipif(LOCAL is None, reason="tiny Shakespeare is not in ../shared/data or ./data")

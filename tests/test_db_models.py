@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 import db.__main__ as cli
 import db.engine
-from courseware import settings as settings_module
+import config as settings_module
 from db.engine import make_engine, session_factory
 from db.migrate import alembic_config, current_revision, head_revision, upgrade
 from db.models import Base, Submission, TestResult, utcnow

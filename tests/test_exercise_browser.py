@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 import pytest
 
 from browser_fixtures import SCREENSHOTS, editor_frame, launch, log_in, replace_code, server  # noqa: F401
-from courseware.settings import PROJECT_ROOT
+from config import PROJECT_ROOT
 from db import submissions, users
 from db.engine import make_engine, session_factory
 from db.models import Cohort, CohortMember

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from datetime import date, datetime, timezone
 
-from courseware.settings import PROJECT_ROOT
+from config import PROJECT_ROOT
 from db import submissions
 from db.engine import make_engine, session_factory
 from db.models import Cohort, CohortMember

@@ -11,9 +11,9 @@ import textwrap
 
 import pytest
 
-from checker.gpu import GpuAccess, find_gpu
+from sandbox.gpu import GpuAccess, find_gpu
 from courseware.loader import load_bank
-from courseware.settings import SettingsError
+from config import SettingsError
 
 from conftest import write_content
 
@@ -52,7 +52,7 @@ def test_a_control_node_without_a_card_is_not_a_gpu(tmp_path):
 
 @pytest.mark.slow
 def test_a_gpu_slot_grades_and_still_holds_memory_through_its_cgroup(tmp_path):
-    from checker.warm import WarmChecker
+    from sandbox.warm import WarmChecker
 
     root = write_content(tmp_path / "content")
     yaml_file = root / "exercises" / "double" / "exercise.yaml"

@@ -6,10 +6,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from checker.jobs import JobContext
-from checker.queue import LocalPool
-from checker.run import Checker
-from courseware.settings import PROJECT_ROOT
+from grading.jobs import JobContext
+from grading.queue import LocalPool
+from sandbox.cold import Checker
+from config import PROJECT_ROOT
 from courseware.spec import ContentBank
 from db.models import Submission
 from portal.access import AccessDenied

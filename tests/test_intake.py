@@ -1,5 +1,5 @@
 """Input checks before grading: each bad input gets a sentence the learner can act on."""
-from checker.intake import inspect_code
+from grading.intake import inspect_code
 
 LIMIT = 64 * 1024
 

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from courseware.settings import PROJECT_ROOT
+from config import PROJECT_ROOT
 
 from db.engine import make_engine, session_factory
 from db.migrate import upgrade

@@ -6,7 +6,7 @@ import textwrap
 import pytest
 
 from courseware.loader import ContentError, load_bank
-from courseware.settings import PROJECT_ROOT
+from config import PROJECT_ROOT
 from courseware.spec import LeaderboardSpec
 from db import submissions
 from db.engine import make_engine, session_factory
@@ -225,9 +225,9 @@ def test_a_learner_sees_their_cohorts_board_on_the_exercise_page(tiny_app_env, c
 
 @pytest.mark.slow
 def test_validation_requires_the_reference_to_publish_what_the_leaderboard_ranks(tmp_path, content_tree):
-    from checker.run import Checker
+    from sandbox.cold import Checker
     from conftest import make_settings
-    from courseware.validate import validate_exercise
+    from sandbox.validate import validate_exercise
 
     declare(content_tree)
     checker = Checker.from_settings(make_settings(tmp_path / "data", content_tree))

@@ -15,10 +15,10 @@ from datetime import date, timedelta
 
 import pytest
 
-from checker.public_files import CODE_FILE, public_files
-from checker.workspace import build_workspace
+from sandbox.public_files import CODE_FILE, public_files
+from sandbox.workspace import build_workspace
 from courseware.loader import load_bank
-from courseware.settings import PROJECT_ROOT
+from config import PROJECT_ROOT
 from db import users
 from db.models import Cohort, CohortMember
 from portal.api import max_body_bytes, serve_beside_app, start_api

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from checker.verdict_table import render_text, verdict_rows
-from courseware.settings import PROJECT_ROOT
+from verdicts.table import render_text, verdict_rows
+from config import PROJECT_ROOT
 from db import users
 from portal.auth import CurrentUser
 from portal.tokens import create_token, revoke_token

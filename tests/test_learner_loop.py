@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from checker.output import learner_output
-from checker.verdict_table import expected_got, failing_tests, render_text, verdict_headline, verdict_summary
+from verdicts.learner_output import learner_output
+from verdicts.table import expected_got, failing_tests, render_text, verdict_headline, verdict_summary
 from courseware.loader import load_bank
 from courseware.spec import Module, ModuleItem, Track
 from db import submissions

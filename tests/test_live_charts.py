@@ -12,7 +12,7 @@ import time
 import pytest
 import redis
 
-from checker.live import MemoryLiveBoard, RedisLiveBoard
+from grading.live import MemoryLiveBoard, RedisLiveBoard
 from courseware.loader import load_bank
 from db import users
 from portal.context import build_context
@@ -48,7 +48,7 @@ def content(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def engine():
-    from checker.warm import WarmChecker
+    from sandbox.warm import WarmChecker
 
     checker = WarmChecker(sys.executable, slots=1)
     yield checker

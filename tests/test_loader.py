@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from courseware.loader import ContentError, load_bank
-from courseware.settings import PROJECT_ROOT
+from config import PROJECT_ROOT
 
 
 def problems_of(root: Path) -> list[str]:

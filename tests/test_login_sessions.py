@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from courseware.settings import Settings
+from config import Settings
 from db import login_sessions
 from db.models import LoginSession, utcnow
 from db.users import create_user
@@ -164,7 +164,7 @@ def test_the_page_after_log_in_is_always_on_this_site(target, expected):
 
 
 def test_session_settings_are_checked():
-    from courseware.settings import SettingsError
+    from config import SettingsError
 
     assert Settings.from_env({"SESSION_DAYS": "30", "SESSION_COOKIE_SECURE": "yes"}).session_cookie_secure is True
     assert Settings.from_env({}).session_days == 14 and Settings.from_env({}).session_cookie_secure is False

@@ -20,10 +20,10 @@ import time
 import pytest
 from sqlalchemy import select
 
-from checker.metrics import MAX_METRICS, keep_latest, metrics_from_junit, metrics_from_stream
-from checker.result import Metric
-from checker.warm import authentic
-from checker.workspace import HARNESS_DIR
+from sandbox.metrics import MAX_METRICS, keep_latest, metrics_from_junit, metrics_from_stream
+from sandbox.result import Metric
+from sandbox.warm import authentic
+from sandbox.workspace import HARNESS_DIR
 from db import submissions
 from db.models import SubmissionMetric
 from portal.context import build_context

@@ -9,10 +9,10 @@ import sys
 
 import pytest
 
-from checker.warm import WarmChecker
+from sandbox.warm import WarmChecker
 from courseware.loader import ContentError, load_bank
-from courseware.settings import PROJECT_ROOT
-from courseware.validate import mutation_summary, mutation_table, validate_all
+from config import PROJECT_ROOT
+from sandbox.validate import mutation_summary, mutation_table, validate_all
 
 from conftest import write_content
 
@@ -83,7 +83,7 @@ def test_the_command_ends_with_the_mutation_line_and_fails_on_a_survivor(tmp_pat
     root = _tree(tmp_path, {"adds": SURVIVES, "matrix_ignored": CAUGHT}, {})
     env = {"COURSE_CONTENT_DIR": str(root), "COURSE_DATA_DIR": str(tmp_path / "data"), "CHECKER_WORKERS": "2",
            "PATH": "/usr/bin:/bin"}
-    done = subprocess.run([sys.executable, "-m", "courseware", "validate"], cwd=PROJECT_ROOT, env=env,
+    done = subprocess.run([sys.executable, "-m", "sandbox", "validate"], cwd=PROJECT_ROOT, env=env,
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 1, done.stdout + done.stderr
     assert done.stdout.rstrip().splitlines()[-1] == "mutants: caught 1 of 2, variants: passed 0 of 0"

@@ -11,9 +11,9 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from conftest import write_content, write_exercise
-from courseware import settings as settings_module
+import config as settings_module
 from courseware.loader import load_bank
-from courseware.settings import PROJECT_ROOT, Settings
+from config import PROJECT_ROOT, Settings
 from db import progress, users
 from db.models import Cohort, CohortMember
 from portal.navigation import (choose_track, learner_track, module_label, neighbours, reference_place,

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from checker.inputs import (MAX_OWN_TEXT_BYTES, MIN_OWN_TEXT_CHARS, OWN_TEXT, InputError, checked_for_workspace,
+from sandbox.inputs import (MAX_OWN_TEXT_BYTES, MIN_OWN_TEXT_CHARS, OWN_TEXT, InputError, checked_for_workspace,
                             decode_text, inspect_inputs, own_text_problem, write_inputs)
-from courseware.validate import SAMPLE_OWN_TEXT
+from sandbox.validate import SAMPLE_OWN_TEXT
 from portal.own_text import pick_own_text
 
 from playground_fixtures import LEARNER_TEXT

@@ -13,10 +13,10 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
-from checker.inputs import OWN_TEXT
-from checker.service import SubmitError
+from sandbox.inputs import OWN_TEXT
+from grading.service import SubmitError
 from courseware.loader import load_bank
-from courseware.settings import PROJECT_ROOT
+from config import PROJECT_ROOT
 from db import submissions
 from db.models import Submission, SubmissionInput
 from db.submission_inputs import load_inputs
@@ -43,12 +43,12 @@ def content_with_playground(root):
 def engine(request, tmp_path_factory):
     """Each engine, as the workers use it."""
     if request.param == "warm":
-        from checker.warm import WarmChecker
+        from sandbox.warm import WarmChecker
 
         checker = WarmChecker(sys.executable, slots=1)
     else:
-        from checker.run import Checker
-        from checker.sandbox import make_sandbox
+        from sandbox.cold import Checker
+        from sandbox.isolation import make_sandbox
 
         checker = Checker(make_sandbox("bwrap"), tmp_path_factory.mktemp("workspaces"))
     yield checker
@@ -96,7 +96,7 @@ def test_engines_refuse_inputs_for_submit_or_without_a_playground(engine, spec, 
 
 
 def test_validation_runs_the_reference_through_the_playground(engine, tmp_path):
-    from courseware.validate import validate_exercise
+    from sandbox.validate import validate_exercise
 
     root = content_with_playground(tmp_path / "content")
     assert validate_exercise(engine, load_bank(root).exercises["double"]).ok

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from courseware.settings import PROJECT_ROOT
+from config import PROJECT_ROOT
 from db import submissions
 from portal.context import build_context
 
@@ -22,7 +22,7 @@ SLOW_PASS = "import time\ndef double(x):\n    time.sleep(1.5)\n    return x * 2\
 
 
 def test_a_grader_killed_mid_job_ends_the_job_with_a_reason_and_comes_back(tmp_path, content_tree):
-    from checker.warm import WarmChecker
+    from sandbox.warm import WarmChecker
     from courseware.loader import load_bank
 
     spec = load_bank(content_tree).exercises["double"]

@@ -13,7 +13,7 @@ from alembic import command
 from sqlalchemy import inspect, select, text
 
 from conftest import make_settings, write_content
-from courseware import settings as settings_module
+import config as settings_module
 from courseware.content_version import content_version
 from courseware.loader import load_bank
 from db import submissions, users

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from checker.report import ReportError, parse_junit
+from sandbox.report import ReportError, parse_junit
 
 VIS = {"test_public.py": "public", "test_hidden.py": "hidden"}
 

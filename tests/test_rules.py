@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from checker.verdict_table import render_text, verdict_headline, verdict_rows
+from verdicts.table import render_text, verdict_headline, verdict_rows
 from courseware.loader import ContentError, load_bank
 from db import submissions, users
 from portal.context import build_context

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from checker.jobs import grade_submission
-from checker.queue import LocalPool
-from checker.service import SubmitError
+from grading.jobs import grade_submission
+from grading.queue import LocalPool
+from grading.service import SubmitError
 from db import submissions
 from portal.context import build_context
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from checker.service import VerdictView
-from checker.verdict_table import TEXT_COLUMNS, render_text, verdict_headline, verdict_rows
+from grading.service import VerdictView
+from verdicts.table import TEXT_COLUMNS, render_text, verdict_headline, verdict_rows
 
 TESTS = [
     {"name": "test_rows_sum_to_one", "visibility": "public", "outcome": "passed", "message": "", "duration_s": 0.01234},

@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from courseware import corpus
-from courseware.settings import Settings
+from config import Settings
 
 
 def corpus_panel(settings: Settings) -> None:

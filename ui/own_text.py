@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from checker.inputs import MIN_OWN_TEXT_CHARS, OWN_TEXT
-from checker.service import GradingService, SubmitError
+from sandbox.inputs import MIN_OWN_TEXT_CHARS, OWN_TEXT
+from grading.service import GradingService, SubmitError
 from courseware.spec import ExerciseSpec
 from portal.own_text import pick_own_text
 

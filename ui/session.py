@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-from courseware.settings import get_settings
+from config import get_settings
 from portal.api import serve_beside_app
 from portal.auth import CurrentUser
 from portal.browser_session import (

@@ -2,7 +2,7 @@
 
 The failing tests' messages are shown in full and wrapped, with expected and got side by side where
 the message says both; passed tests and the full table (the command line's columns) wait in an
-expander; pytest's output, filtered for learners (``checker.output``), is there for Run and Submit.
+expander; pytest's output, filtered for learners (``verdicts.learner_output``), is there for Run and Submit.
 """
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from dataclasses import asdict
 import altair as alt
 import streamlit as st
 
-from checker.service import VerdictView
-from checker.verdict_table import (ICONS, expected_got, failing_tests, mode_label, rule_notice, test_kind,
+from grading.service import VerdictView
+from verdicts.table import (ICONS, expected_got, failing_tests, mode_label, rule_notice, test_kind,
                                    verdict_rows, verdict_summary)
 
 STATUS_TEXT = {"queued": "Queued…", "running": "Running the tests…"}
