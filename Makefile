@@ -40,19 +40,10 @@ validate: setup
 
 test: system-deps-test setup corpus validate
 	$(PY) -m pytest
-	$(PY) -m pytest --database=postgresql $(PG_TESTS)
-
-# The test files that store data, again on a throwaway PostgreSQL server the tests start
-# themselves (tests/postgres_server.py). A new test file that uses the database belongs here.
-PG_TESTS := $(wildcard tests/test_db_*.py) tests/test_service.py tests/test_recovery.py tests/test_cohorts.py \
-	tests/test_admin.py tests/test_admin_page.py tests/test_app.py tests/test_lead_page.py tests/test_health.py \
-	tests/test_leaderboard.py tests/test_metrics.py tests/test_tokens.py tests/test_learner_api.py \
-	tests/test_learner_cli.py tests/test_cli_access_page.py tests/test_playground.py tests/test_celery.py tests/test_rules.py \
-	tests/test_regrade.py tests/test_regrade_pages.py tests/test_backup.py tests/test_login_sessions.py tests/test_landing.py \
-	tests/test_learner_loop.py tests/test_exercise_page.py
+	$(PY) -m pytest --database=postgresql
 
 test-postgres: system-deps-test setup corpus
-	$(PY) -m pytest --database=postgresql $(PG_TESTS)
+	$(PY) -m pytest --database=postgresql
 
 bench: setup corpus
 	$(PY) bench/verdict_latency.py

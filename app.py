@@ -5,7 +5,7 @@
 """
 import streamlit as st
 
-from courseware.loader import ContentError
+from portal.context import ContentProblem
 from portal.landing import landing_page, may_open
 from ui.login import login_view
 from ui.session import current_user, end_session, get_context
@@ -14,7 +14,7 @@ st.set_page_config(page_title="Deep learning, hands on", page_icon="🧠", layou
 
 try:
     ctx = get_context()
-except ContentError as exc:
+except ContentProblem as exc:
     st.error("The course content has problems; fix these files and restart:")
     st.code(str(exc), language="text")
     st.stop()
@@ -47,7 +47,7 @@ with st.sidebar:
     st.caption(f"Logged in as **{user.display_name}** ({user.role})")
     if user.role == "admin":
         with st.expander("Grading sandbox"):
-            st.code(ctx.checker.describe(), language="text")
+            st.code(ctx.grading_engine.describe(), language="text")
     if st.button("Log out", key="logout"):
         end_session(ctx)
 page.run()

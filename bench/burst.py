@@ -105,7 +105,7 @@ def burst(backend: str, args: argparse.Namespace, tmp: Path) -> dict:
         with ctx.sessions() as session:
             stored = [submissions.get_submission(session, r.submission_id) for r in receipts]
             unfinished = submissions.unfinished_ids(session)
-        engine = type(ctx.checker).__name__
+        engine = type(ctx.grading_engine).__name__
     finally:
         ctx.close()
         for w in workers:

@@ -38,7 +38,7 @@ def measure(mode: str, n: int, exercise: str, submit_mode: str) -> tuple[list[fl
         content = os.environ.get("COURSE_CONTENT_DIR", str(PROJECT_ROOT))
         settings = Settings.from_env({"COURSE_DATA_DIR": tmp, "COURSE_CONTENT_DIR": content, "CHECKER_MODE": mode})
         ctx = build_context(settings)
-        engine = type(ctx.checker).__name__
+        engine = type(ctx.grading_engine).__name__
         try:
             with ctx.sessions() as session:
                 user = users.create_user(session, "bench", "bench-password")

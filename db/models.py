@@ -251,11 +251,6 @@ class Submission(Base):
     artifacts: Mapped[list[Artifact]] = relationship(
         order_by="Artifact.id", cascade="all, delete-orphan", passive_deletes=True)
 
-    @property
-    def is_final(self) -> bool:
-        """True once grading finished (passed, failed or error)."""
-        return self.status in FINAL_STATUSES
-
 
 class TestResult(Base):
     """The verdict of one test of a submission."""

@@ -18,6 +18,7 @@ Delivery settings and why:
 from __future__ import annotations
 
 import logging
+from typing import Callable
 
 import redis
 from celery import Celery
@@ -28,8 +29,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from grading.live import RedisLiveBoard
 from grading.queue import QUEUES, QueueBackend, WorkerStatus
 from grading.worker_registry import alive_workers
-from courseware.spec import ContentBank
+from courseware.spec import ContentBank, ExerciseSpec
 from db.models import Submission
+from sandbox.result import Artifact, CheckResult
 
 log = logging.getLogger(__name__)
 TASK_NAME = "checker.grade"
@@ -114,7 +116,9 @@ class RemoteWorkers:
     def __init__(self, broker_url: str) -> None:
         self.broker_url = broker_url
 
-    def check(self, spec, code, mode):  # pragma: no cover - the app never grades in-process here
+    def check(self, spec: ExerciseSpec, code: str, mode: str, inputs: dict[str, str] | None = None,
+              on_live: Callable[[list[Artifact]], None] | None = None) -> CheckResult:
+        """Never called: with Celery the workers grade, each with its own engine."""
         raise RuntimeError("CHECKER_BACKEND=celery: grading runs on the workers (python -m grading.worker)")
 
     def close(self) -> None:

@@ -26,7 +26,7 @@ class JobContext:
     """What a worker needs to grade: content, a checker and a way to reach the database."""
 
     bank: ContentBank
-    checker: GradingEngine
+    grading_engine: GradingEngine
     sessions: sessionmaker[Session]
     worker: str = ""
     """Who grades (host:pid/slot), recorded on each submission it claims."""
@@ -59,7 +59,7 @@ def grade_submission(ctx: JobContext, submission_id: int) -> str | None:
             if ctx.live is not None:
                 board = ctx.live
                 on_live = lambda charts: board.publish(submission_id, [a.as_row() for a in charts])  # noqa: E731
-            result = ctx.checker.check(spec, code, mode, inputs=inputs, on_live=on_live)
+            result = ctx.grading_engine.check(spec, code, mode, inputs=inputs, on_live=on_live)
         except Exception:  # a platform fault must still end the submission in a final state
             log.exception("grading submission %s failed", submission_id)
             result = CheckResult.from_error("The grader hit an internal problem; your code was not "

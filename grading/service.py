@@ -25,11 +25,10 @@ from verdicts.learner_output import learner_output
 from grading.queue import QueueBackend
 from courseware.spec import ContentBank
 from db import submissions
-from db.models import Submission, utcnow
+from db.models import FINAL_STATUSES, Submission, utcnow
 from db.submission_inputs import add_inputs, input_names
 
 log = logging.getLogger(__name__)
-FINAL_STATUSES = ("passed", "failed", "error")
 
 
 class PacingRules(Protocol):

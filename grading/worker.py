@@ -57,12 +57,12 @@ class WorkerRuntime:
         self.bank = load_bank(settings.content_dir)
         self.celery = make_celery(settings.broker_url, self.bank)
         self.redis = redis.Redis.from_url(settings.broker_url, socket_timeout=5, socket_connect_timeout=5)
-        self.checker = make_grading_engine(settings, slots=concurrency, gpu=gpu)
-        self.jobs = JobContext(self.bank, self.checker, self.sessions, worker=self.name,
+        self.grading_engine = make_grading_engine(settings, slots=concurrency, gpu=gpu)
+        self.jobs = JobContext(self.bank, self.grading_engine, self.sessions, worker=self.name,
                                live=RedisLiveBoard(self.redis))
-        has_gpu = getattr(self.checker, "gpu", None) is not None
+        has_gpu = getattr(self.grading_engine, "gpu", None) is not None
         if "gpu" in queues and not has_gpu:
-            self.checker.close()
+            self.grading_engine.close()
             raise SettingsError("--queues includes gpu but the grading engine cannot use the GPU (cold engine: "
                                 "run the worker as root with CHECKER_MODE=warm)")
         self.status = WorkerStatus(self.name, queues, concurrency, has_gpu)
@@ -93,7 +93,7 @@ class WorkerRuntime:
             worker_registry.leave(self.redis, self.name)
         except redis.RedisError:
             pass
-        self.checker.close()
+        self.grading_engine.close()
         self.db.dispose()
 
 

@@ -38,7 +38,7 @@ import time
 
 from contract import (CODE_FILE, JUDGE_HARNESS, ENV_ARTIFACT_DIR, ENV_BRIDGE_FD, ENV_CORPUS, ENV_INPUT_DIR, ENV_SHARED_DIR,
                       ENV_SUBMISSION_SOURCE, EXIT_OUTPUT_LIMIT, EXIT_SETUP_FAILED, MAX_ARTIFACT_BYTES,
-                      MAX_ARTIFACTS, MAX_FILE_BYTES, MAX_OPEN_FILES, Answer, Job, Ready)
+                      MAX_ARTIFACTS, MAX_FILE_BYTES, MAX_OPEN_FILES, Answer, Failure, Job, Live, Ready)
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
@@ -52,6 +52,8 @@ PR_SET_DUMPABLE = 4
 SHARED_DIR = "shared"
 """Per job, the one folder both children may write: tests' ``tmp_path`` lives there, so a test
 can hand the learner's code a path to save a checkpoint to and read it back."""
+MAX_RESULT_STREAM_BYTES = 8 * 1024 * 1024
+"""More than this on the judge's result pipe is a flood, not a report: the job ends."""
 CPU_GRACE_S = 2
 """CPU seconds a job's processes get beyond its wall-clock limit (the wall clock ends it first)."""
 
@@ -397,7 +399,7 @@ def run_job(job: Job, cgroups: dict) -> Answer:
             else:
                 pipe_open = _drain(result_r, buffer_parts := [])
                 buffer += b"".join(buffer_parts)
-        if len(buffer) > 8 * 1024 * 1024:
+        if len(buffer) > MAX_RESULT_STREAM_BYTES:
             break  # a flood on the result pipe is not a report
     if pipe_open:
         _drain(result_r, rest := [])
@@ -479,7 +481,8 @@ class LivePoller:
                 found.append(data.decode("utf-8", errors="replace"))
         if found and found != self.last:
             self.last = found
-            sys.stdout.write(json.dumps({"id": self.job_id, "live": found}) + "\n")
+            live: Live = {"id": self.job_id, "live": found}
+            sys.stdout.write(json.dumps(live) + "\n")
             sys.stdout.flush()
 
 
@@ -528,7 +531,8 @@ def main() -> None:
         try:
             answer = run_job(job, cgroups)
         except Exception as exc:  # report, and stay alive for the next job
-            answer = {"id": job.get("id"), "internal_error": repr(exc)}
+            failure: Failure = {"id": job.get("id"), "internal_error": repr(exc)}
+            answer = failure
         out.write(json.dumps(answer) + "\n")
         out.flush()
 

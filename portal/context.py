@@ -22,7 +22,7 @@ from grading.queue import LocalPool, QueueBackend
 from sandbox.engines import GradingEngine, make_grading_engine
 from sandbox.gpu import find_gpu
 from grading.service import GradingService
-from courseware.loader import load_bank
+from courseware.loader import ContentError, load_bank
 from config import Settings
 from courseware.spec import ContentBank
 from db.engine import make_engine, session_factory
@@ -37,15 +37,20 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+class ContentProblem(Exception):
+    """The course content does not load; the message names each file and field to fix."""
+
+
 @dataclass
 class AppContext:
     """Long-lived objects of one platform process."""
 
     settings: Settings
-    engine: Engine
+    db_engine: Engine
     sessions: sessionmaker[Session]
     bank: ContentBank
-    checker: GradingEngine
+    grading_engine: GradingEngine
+    """What runs the tests (``sandbox``): the local engine, or ``RemoteWorkers`` under Celery."""
     backend: QueueBackend
     grading: GradingService
     recovered: list[int]
@@ -64,8 +69,8 @@ class AppContext:
         if self.backups is not None:
             self.backups.stop()
         self.backend.shutdown(wait=True)
-        self.checker.close()
-        self.engine.dispose()
+        self.grading_engine.close()
+        self.db_engine.dispose()
         if self.serving_lock is not None:
             os.close(self.serving_lock)
             self.serving_lock = None
@@ -97,7 +102,10 @@ def build_context(settings: Settings, *, recover: bool = True) -> AppContext:
         with engine.connect() as connection:
             connection.exec_driver_sql("PRAGMA optimize")
     sessions = session_factory(engine)
-    bank = load_bank(settings.content_dir)
+    try:
+        bank = load_bank(settings.content_dir)
+    except ContentError as exc:
+        raise ContentProblem(str(exc)) from exc
     checker, backend = make_backend(settings, bank, sessions)
     grading = GradingService(sessions, bank, backend, settings.max_code_bytes, policy=PacingPolicy(bank))
     recovered = backend.recover() if recover else []

@@ -44,10 +44,6 @@ class HardExercise:
     failing_hidden_tests: list[tuple[str, int]] = field(default_factory=list)
     error_classes: list[tuple[str, int]] = field(default_factory=list)
 
-    @property
-    def pass_rate(self) -> float:
-        return self.passed / self.attempted if self.attempted else 0.0
-
 
 @dataclass(frozen=True)
 class StuckLearner:

@@ -1,6 +1,6 @@
 """Warm grading: one long-lived sandboxed zygote per worker slot, forking a child per job.
 
-    checker = WarmChecker(python=sys.executable, slots=2, workspaces=Path("data/workspaces"))
+    checker = WarmChecker(python=sys.executable, slots=2, corpus=corpus_file(settings.data_dir))
     result = checker.check(spec, code, "submit")      # same API as sandbox.cold.Checker
     checker.close()
 

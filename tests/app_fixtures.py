@@ -7,13 +7,14 @@ the same names for the modules that import them from there).
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 import config as settings_module
-from config import PROJECT_ROOT
+from config import PROJECT_ROOT, Settings, declarations
 from db import users
 from db.engine import make_engine, session_factory
 from db.migrate import upgrade
@@ -21,23 +22,33 @@ from db.migrate import upgrade
 APP = str(PROJECT_ROOT / "app.py")
 
 
-@pytest.fixture
-def app_env(settings, monkeypatch):
-    """Point the app at a temp data folder; stop its worker pool afterwards."""
-    monkeypatch.setenv("COURSE_DATA_DIR", str(settings.data_dir))
-    monkeypatch.setenv("COURSE_CONTENT_DIR", str(settings.content_dir))
-    if settings.database_url:  # --database=postgresql
-        monkeypatch.setenv("DATABASE_URL", settings.database_url)
-    else:
+@contextmanager
+def app_pointed_at(settings, monkeypatch):
+    """The app (under AppTest, in this process) reads ``settings`` from the environment, and its
+    cached context is closed afterwards."""
+    for name, declared in declarations().items():
+        value = getattr(settings, name)
+        if value != getattr(Settings, name):
+            monkeypatch.setenv(declared.env, ("yes" if value else "no") if isinstance(value, bool) else str(value))
+    if not settings.database_url:  # SQLite in the data folder, whatever the shell says
         monkeypatch.delenv("DATABASE_URL", raising=False)
     settings_module.get_settings.cache_clear()
     st.cache_resource.clear()
-    yield settings
-    from ui.session import get_context
+    try:
+        yield settings
+    finally:
+        from ui.session import get_context
 
-    get_context().close()
-    st.cache_resource.clear()
-    settings_module.get_settings.cache_clear()
+        get_context().close()
+        st.cache_resource.clear()
+        settings_module.get_settings.cache_clear()
+
+
+@pytest.fixture
+def app_env(settings, monkeypatch):
+    """Point the app at a temp data folder and the real content; stop its worker pool afterwards."""
+    with app_pointed_at(settings, monkeypatch):
+        yield settings
 
 
 def add_user(settings, username="ada", password="correct horse", role="learner") -> None:

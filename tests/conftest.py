@@ -12,7 +12,7 @@ from courseware.corpus import corpus_file
 from config import PROJECT_ROOT, Settings
 
 # `--database=postgresql`: the same tests on a throwaway PostgreSQL server (see postgres_server.py).
-pytest_plugins = ["postgres_server", "redis_server"]
+pytest_plugins = ["postgres_server", "redis_server", "engine_fixtures", "db_fixtures"]
 
 # Page tests start the app, which would serve the learner API on its real port (8502) and clash
 # with a running app; tests of the API set API_PORT to a free port themselves.

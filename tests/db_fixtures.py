@@ -1,8 +1,7 @@
 """Fixtures for the db tests: a real SQLite file in tmp_path (or a PostgreSQL database under
 ``--database=postgresql``), migrated through db.migrate.
 
-Import the ones a test module uses (``from tests.db_fixtures import db_session``);
-pytest finds fixtures in a test module's namespace.
+Loaded for every test as a plugin (``pytest_plugins`` in conftest.py): a test names the one it uses.
 """
 from __future__ import annotations
 

@@ -44,6 +44,32 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                           f"PostgreSQL server started from {PG_BIN}")
 
 
+DATABASE_FIXTURES = frozenset({"settings", "db_url"})
+"""Every fixture that stores data builds on one of these; a test using one is marked ``database``."""
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark the tests that store data; under ``--database=postgresql`` run only those.
+
+    A test (or module, with ``pytestmark``) that builds its settings itself carries the
+    ``database`` marker explicitly."""
+    for item in items:
+        if DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.database)
+    if config.getoption("--database") != "postgresql":
+        return
+    # Browser tests drive the same server code the AppTest page tests run on PostgreSQL; the
+    # browser adds nothing database-specific, only minutes.
+    def repeated(item: pytest.Item) -> bool:
+        return item.get_closest_marker("database") is not None and item.get_closest_marker("browser") is None
+
+    kept = [item for item in items if repeated(item)]
+    dropped = [item for item in items if not repeated(item)]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Refuse ``--database=postgresql`` up front, with what to install, when the server is missing."""
     if config.getoption("--database") == "postgresql":

@@ -15,7 +15,8 @@ from portal.__main__ import main
 from portal.access import AccessDenied
 from portal.auth import CurrentUser
 from postgres_server import database_url_for
-from tests.db_fixtures import db_engine, db_sessions, db_url  # noqa: F401
+
+pytestmark = pytest.mark.database  # stores data: runs again on PostgreSQL
 
 TRACKS = {"transformers", "cnn-basics"}
 START = date(2026, 3, 2)

@@ -15,6 +15,8 @@ from config import PROJECT_ROOT
 
 from admin_page_fixtures import add_account, authenticate, open_page, page_table, tiny_app_env  # noqa: F401
 
+pytestmark = pytest.mark.database  # stores data: runs again on PostgreSQL
+
 
 def test_an_admin_adds_a_user_through_the_form(tiny_app_env):
     at = open_page(add_account(tiny_app_env, "boss", "admin"))

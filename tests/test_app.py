@@ -7,12 +7,16 @@ or through its seam (``session_state["code_seam:<exercise>"]``).
 """
 from __future__ import annotations
 
+import pytest
+
 from streamlit.testing.v1 import AppTest
 
 from config import PROJECT_ROOT
 
 # The fixture and helpers live in app_fixtures (other test modules import them from here too).
 from app_fixtures import APP, add_user, app_env, click, logged_in, wait_for_verdict  # noqa: F401  (app_env: fixture)
+
+pytestmark = pytest.mark.database  # stores data: runs again on PostgreSQL
 
 
 def test_first_run_creates_the_admin_account(app_env):

@@ -33,13 +33,10 @@ def spec(tmp_path_factory):
     return load_bank(root).exercises["double"]
 
 
-@pytest.fixture(scope="module")
-def checker():
-    from sandbox.warm import WarmChecker
-
-    engine = WarmChecker(sys.executable, slots=2)
-    yield engine
-    engine.close()
+@pytest.fixture
+def checker(warm_engine):
+    """The session's warm engine (tests/engine_fixtures.py), by the name these tests use."""
+    return warm_engine
 
 
 def slot_processes(uids) -> str:
@@ -366,29 +363,24 @@ def test_the_graders_memory_and_environment_are_out_of_reach(checker, spec):
     assert "grader is private" in reasons(result)
 
 
-def test_state_changed_by_one_job_is_gone_for_the_next(spec):
-    from sandbox.warm import WarmChecker
-
-    single = WarmChecker(sys.executable, slots=1)  # the same zygote runs both jobs
-    try:
-        first = single.check(spec, textwrap.dedent("""
-            import builtins, torch
-            builtins.LEFTOVER = 1
-            torch.exp = lambda t: t * 0
-            open("/tmp/leftover", "w").write("x")
-            def double(x):
-                return x * 2
-            """), "run")
-        second = single.check(spec, textwrap.dedent("""
-            import builtins, os, torch
-            def double(x):
-                assert not hasattr(builtins, "LEFTOVER"), "a global leaked"
-                assert torch.exp(torch.zeros(1)).item() == 1.0, "a patch of torch leaked"
-                assert not os.path.exists("/tmp/leftover"), "a file leaked"
-                return x * 2
-            """), "run")
-    finally:
-        single.close()
+def test_state_changed_by_one_job_is_gone_for_the_next(spec, new_warm_engine):
+    single = new_warm_engine(slots=1)  # the same zygote runs both jobs
+    first = single.check(spec, textwrap.dedent("""
+        import builtins, torch
+        builtins.LEFTOVER = 1
+        torch.exp = lambda t: t * 0
+        open("/tmp/leftover", "w").write("x")
+        def double(x):
+            return x * 2
+        """), "run")
+    second = single.check(spec, textwrap.dedent("""
+        import builtins, os, torch
+        def double(x):
+            assert not hasattr(builtins, "LEFTOVER"), "a global leaked"
+            assert torch.exp(torch.zeros(1)).item() == 1.0, "a patch of torch leaked"
+            assert not os.path.exists("/tmp/leftover"), "a file leaked"
+            return x * 2
+        """), "run")
     assert first.status == "passed"
     assert second.status == "passed", reasons(second)
 

@@ -36,7 +36,7 @@ from portal.user_data import delete_user, export_user
 from cohort_fixtures import graded, seed
 from conftest import make_settings, write_content
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.database]
 
 RIGHT = "def double(x):\n    return x * 2\n"
 WRONG = "def double(x):\n    return x * 3\n"

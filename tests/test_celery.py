@@ -30,7 +30,7 @@ from portal.context import build_context
 from conftest import make_settings, write_content, write_exercise
 from ports import free_port
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.database]
 
 SLOW_TEST = textwrap.dedent("""\
     import time
@@ -223,7 +223,7 @@ def test_visibility_timeout_outlasts_the_longest_exercise(app):
     longest = max(spec.limits.time_s for spec in app.bank.exercises.values())
     assert visibility_timeout_s(app.bank) > longest * 2
     assert isinstance(app.backend, CeleryQueue)
-    assert "Celery workers" in app.checker.describe()
+    assert "Celery workers" in app.grading_engine.describe()
 
 
 def test_a_submission_made_while_the_broker_is_down_is_an_error_the_learner_can_act_on(tmp_path, content_tree):

@@ -12,6 +12,8 @@ import pytest
 from app_fixtures import add_user, app_env, logged_in  # noqa: F401 (app_env is a fixture)
 from ports import free_port
 
+pytestmark = pytest.mark.database  # stores data: runs again on PostgreSQL
+
 
 @pytest.fixture
 def api_port(monkeypatch) -> int:

@@ -21,7 +21,8 @@ from portal.learner_progress import my_progress, streak
 from portal.pacing import PacingPolicy, minutes_late, opens_on
 
 from cohort_fixtures import graded, seed
-from tests.db_fixtures import db_url  # noqa: F401  (the fixture)
+
+pytestmark = pytest.mark.database  # stores data: runs again on PostgreSQL
 
 
 @pytest.fixture

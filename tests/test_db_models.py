@@ -23,7 +23,8 @@ from db.engine import make_engine, session_factory
 from db.migrate import alembic_config, current_revision, head_revision, upgrade
 from db.models import Base, Submission, TestResult, utcnow
 from db.submissions import create_submission
-from tests.db_fixtures import db_engine, db_session, db_sessions, db_url, learner_id  # noqa: F401
+
+pytestmark = pytest.mark.database  # stores data: runs again on PostgreSQL
 
 
 def test_sqlite_engine_creates_the_folder_and_sets_pragmas(tmp_path: Path) -> None:

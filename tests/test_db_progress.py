@@ -1,6 +1,8 @@
 """Enrollments, lessons read, per-exercise progress summaries, and editor drafts."""
 from __future__ import annotations
 
+import pytest
+
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -14,7 +16,8 @@ from db.progress import (
 )
 from db.submissions import claim_submission, create_submission, store_result
 from db.users import create_user
-from tests.db_fixtures import db_engine, db_session, db_sessions, db_url, learner_id  # noqa: F401
+
+pytestmark = pytest.mark.database  # stores data: runs again on PostgreSQL
 
 
 def _graded_submit(session: Session, user_id: int, exercise_id: str, status: str, score: float) -> None:

@@ -15,7 +15,8 @@ from db.submissions import (
     claim_submission, create_submission, fail_stale, get_submission, list_submissions,
     requeue_running, store_result, unfinished_ids,
 )
-from tests.db_fixtures import db_engine, db_session, db_sessions, db_url, learner_id  # noqa: F401
+
+pytestmark = pytest.mark.database  # stores data: runs again on PostgreSQL
 
 TESTS = [
     {"name": "test_shapes", "visibility": "public", "outcome": "passed", "message": "", "duration_s": 0.01},

@@ -13,7 +13,8 @@ from db.users import (
     UserError, authenticate, create_first_admin, create_user, find_user, has_admin,
     login_delay_s, set_password,
 )
-from tests.db_fixtures import db_engine, db_session, db_sessions, db_url  # noqa: F401
+
+pytestmark = pytest.mark.database  # stores data: runs again on PostgreSQL
 
 PASSWORD = "correct horse"
 

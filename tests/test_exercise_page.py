@@ -4,6 +4,8 @@ buttons, the service's refusal) and locks in the track outline. Verdicts are sto
 stores them), so no test here waits for the sandbox."""
 from __future__ import annotations
 
+import pytest
+
 import json
 from datetime import date, datetime, timezone
 
@@ -15,6 +17,8 @@ from db.users import find_user
 from portal.pacing import opening_words
 
 from app_fixtures import add_user, app_env, click, logged_in  # noqa: F401  (app_env: the fixture)
+
+pytestmark = pytest.mark.database  # stores data: runs again on PostgreSQL
 
 LONG_MESSAGE = ("softmax of [[100, 101, 102], [-3, 0, 90]] differs from the expected values: max abs error 0.42 "
                 "(allowed 1e-06 + 1e-05·|expected|); worst at index (1, 2): got 0.58, expected 1.")

@@ -51,35 +51,30 @@ def test_a_control_node_without_a_card_is_not_a_gpu(tmp_path):
 
 
 @pytest.mark.slow
-def test_a_gpu_slot_grades_and_still_holds_memory_through_its_cgroup(tmp_path):
-    from sandbox.warm import WarmChecker
-
+def test_a_gpu_slot_grades_and_still_holds_memory_through_its_cgroup(tmp_path, new_warm_engine):
     root = write_content(tmp_path / "content")
     yaml_file = root / "exercises" / "double" / "exercise.yaml"
     yaml_file.write_text(yaml_file.read_text().replace("memory_mb: 1536", "memory_mb: 1024"))
     spec = load_bank(root).exercises["double"]
-    engine = WarmChecker(sys.executable, slots=1, gpu=GpuAccess(devices=(), driver_dirs=()))
-    try:
-        if not engine.protections.cgroup_memory:
-            pytest.fail("this test needs cgroup v1 memory (root on a host that exposes /sys/fs/cgroup/memory)")
-        assert "GPU jobs are held by the cgroup memory limit" in engine.describe()
-        ok = engine.check(spec, "def double(x):\n    return x * 2\n", "submit")
-        assert ok.status == "passed", ok
-        # 20 GB of address space never touched, as CUDA reserves it: allowed in a GPU slot (a CPU slot's
-        # RLIMIT_AS refuses it, see test_attacks), because only resident memory is limited here.
-        reserve = engine.check(spec, textwrap.dedent("""\
-            import torch
-            def double(x):
-                reserved = torch.empty(20 * 2**30, dtype=torch.uint8)
-                return x * 2
-            """), "submit")
-        assert reserve.status == "passed", reserve
-        hog = engine.check(spec, textwrap.dedent("""\
-            import torch
-            def double(x):
-                hog = torch.ones(4 * 2**30, dtype=torch.uint8)   # touches every page: 4 GB resident
-                return x * 2
-            """), "submit")
-        assert hog.status == "error" and "Memory limit of 1024 MB exceeded" in (hog.error_reason or ""), hog
-    finally:
-        engine.close()
+    engine = new_warm_engine(slots=1, gpu=GpuAccess(devices=(), driver_dirs=()))
+    if not engine.protections.cgroup_memory:
+        pytest.fail("this test needs cgroup v1 memory (root on a host that exposes /sys/fs/cgroup/memory)")
+    assert "GPU jobs are held by the cgroup memory limit" in engine.describe()
+    ok = engine.check(spec, "def double(x):\n    return x * 2\n", "submit")
+    assert ok.status == "passed", ok
+    # 20 GB of address space never touched, as CUDA reserves it: allowed in a GPU slot (a CPU slot's
+    # RLIMIT_AS refuses it, see test_attacks), because only resident memory is limited here.
+    reserve = engine.check(spec, textwrap.dedent("""\
+        import torch
+        def double(x):
+            reserved = torch.empty(20 * 2**30, dtype=torch.uint8)
+            return x * 2
+        """), "submit")
+    assert reserve.status == "passed", reserve
+    hog = engine.check(spec, textwrap.dedent("""\
+        import torch
+        def double(x):
+            hog = torch.ones(4 * 2**30, dtype=torch.uint8)   # touches every page: 4 GB resident
+            return x * 2
+        """), "submit")
+    assert hog.status == "error" and "Memory limit of 1024 MB exceeded" in (hog.error_reason or ""), hog

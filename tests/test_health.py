@@ -17,8 +17,9 @@ from portal.auth import CurrentUser
 from portal.health import admin_health, health_snapshot, percentile
 
 from conftest import make_settings
-from db_fixtures import db_engine, db_session, db_sessions, db_url, learner_id  # noqa: F401  (fixtures)
 from admin_page_fixtures import add_account, tiny_app_env  # noqa: F401  (tiny_app_env: the fixture)
+
+pytestmark = pytest.mark.database  # stores data: runs again on PostgreSQL
 
 NOW = datetime(2026, 3, 2, 12, 0, 0, tzinfo=timezone.utc)
 PAGE = str(PROJECT_ROOT / "app_pages" / "health.py")

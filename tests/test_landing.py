@@ -22,6 +22,8 @@ from portal.landing import after_login_path, current_item, home_track, landing_p
 from cohort_fixtures import graded, seed
 from app_fixtures import APP, app_env  # noqa: F401  (the fixture)
 
+pytestmark = pytest.mark.database  # stores data: runs again on PostgreSQL
+
 # --- the rules --------------------------------------------------------------------------------
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.app_server import running_app
+from app_server import running_app
 from browser_fixtures import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS
 from lead_fixtures import first_steps_content, seed_cohort
 

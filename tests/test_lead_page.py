@@ -15,6 +15,8 @@ from portal import cohorts as cohort_admin
 from cohort_fixtures import graded, seed
 from app_fixtures import APP, app_env, log_in, table  # noqa: F401  (app_env: the fixture)
 
+pytestmark = pytest.mark.database  # stores data: runs again on PostgreSQL
+
 
 def seeded(settings):
     engine = make_engine(settings.sqlalchemy_url)

@@ -16,9 +16,10 @@ from portal.leaderboard import (NoLeaderboard, Run, board_table, cohort_leaderbo
                                 member_cohorts, rank_runs)
 
 from cohort_fixtures import seed
-from db_fixtures import db_engine, db_sessions, db_url  # noqa: F401  (fixtures)
 from admin_page_fixtures import tiny_app_env  # noqa: F401  (fixture: the app on the tiny content tree, cold grading)
 from app_fixtures import log_in, table
+
+pytestmark = pytest.mark.database  # stores data: runs again on PostgreSQL
 
 BOARD_YAML = textwrap.dedent("""\
     leaderboard:

@@ -32,7 +32,7 @@ from learner_api_fixtures import (FAILING, HIDDEN_MARKER, PASSING, SOLUTION_MARK
                                   wait_final)
 from ports import free_port
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.database]
 
 
 def test_me_names_the_tokens_owner(platform):

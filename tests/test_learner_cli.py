@@ -18,7 +18,7 @@ from portal.tokens import create_token, revoke_token
 
 from learner_api_fixtures import FAILING, PASSING, call, platform  # noqa: F401
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.database]
 
 
 @pytest.fixture

@@ -23,7 +23,8 @@ from portal.pacing import ItemLock, PacingPolicy, exercise_lock, exercise_locks,
 from ui.code_editor import EditorAction, parse_value
 
 from cohort_fixtures import seed
-from tests.db_fixtures import db_url  # noqa: F401  (the fixture)
+
+pytestmark = pytest.mark.database  # stores data: runs again on PostgreSQL
 
 # ------------------------------------------------------------------ pacing rules
 

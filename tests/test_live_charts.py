@@ -46,20 +46,11 @@ def content(tmp_path_factory):
     return root
 
 
-@pytest.fixture(scope="module")
-def engine():
-    from sandbox.warm import WarmChecker
-
-    checker = WarmChecker(sys.executable, slots=1)
-    yield checker
-    checker.close()
-
-
-def test_the_warm_engine_forwards_live_charts_while_the_job_runs(content, engine):
+def test_the_warm_engine_forwards_live_charts_while_the_job_runs(content, warm_engine):
     spec = load_bank(content).exercises["double"]
     seen: list[tuple[float, list]] = []
     start = time.monotonic()
-    result = engine.check(spec, "def double(x):\n    return x * 2\n", "run",
+    result = warm_engine.check(spec, "def double(x):\n    return x * 2\n", "run",
                           on_live=lambda charts: seen.append((time.monotonic() - start, charts)))
     finished = time.monotonic() - start
     assert result.status == "passed", result
@@ -71,7 +62,7 @@ def test_the_warm_engine_forwards_live_charts_while_the_job_runs(content, engine
     assert all(a.name != "loss so far" for a in result.artifacts)  # display only, not part of the verdict
 
 
-def test_a_fifo_planted_as_a_live_chart_does_not_stall_the_grader(content, engine):
+def test_a_fifo_planted_as_a_live_chart_does_not_stall_the_grader(content, warm_engine):
     spec = load_bank(content).exercises["double"]
     code = textwrap.dedent("""\
         import os, time
@@ -84,7 +75,7 @@ def test_a_fifo_planted_as_a_live_chart_does_not_stall_the_grader(content, engin
         """)
     seen = []
     start = time.monotonic()
-    result = engine.check(spec, code, "run", on_live=seen.append)
+    result = warm_engine.check(spec, code, "run", on_live=seen.append)
     assert result.status == "passed" and time.monotonic() - start < 15, result
     texts = [a.payload for charts in seen for a in charts]
     assert not any("root:" in t for t in texts)

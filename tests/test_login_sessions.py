@@ -18,7 +18,8 @@ from db.users import create_user
 from portal import admin
 from portal.auth import CurrentUser
 from portal.browser_session import BrowserSessions, safe_next, sign, unsign
-from tests.db_fixtures import db_engine, db_session, db_sessions, db_url, learner_id  # noqa: F401
+
+pytestmark = pytest.mark.database  # stores data: runs again on PostgreSQL
 
 LIFETIME = timedelta(days=14)
 ROOT = CurrentUser(0, "root", "root", "admin")

@@ -29,7 +29,8 @@ from db.models import SubmissionMetric
 from portal.context import build_context
 
 from conftest import make_settings
-from db_fixtures import db_engine, db_session, db_sessions, db_url, learner_id  # noqa: F401  (fixtures)
+
+pytestmark = pytest.mark.database  # stores data: runs again on PostgreSQL
 
 VISIBILITY = {"test_public.py": "public", "test_hidden.py": "hidden"}
 
@@ -387,7 +388,7 @@ def measuring_ctx(request, tmp_path, content_tree):
     exercise_with_metrics(content_tree)
     context = build_context(make_settings(tmp_path / "data", content_tree, CHECKER_MODE=request.param,
                                           CHECKER_WORKERS="1"))
-    assert context.checker.describe().startswith(f"engine: {request.param}")
+    assert context.grading_engine.describe().startswith(f"engine: {request.param}")
     yield context
     context.close()
 
@@ -397,7 +398,7 @@ def warm_ctx(tmp_path, content_tree):
     """The platform with the warm engine only (its result pipe and tamper checks)."""
     exercise_with_metrics(content_tree)
     context = build_context(make_settings(tmp_path / "data", content_tree, CHECKER_MODE="warm", CHECKER_WORKERS="1"))
-    assert context.checker.describe().startswith("engine: warm")
+    assert context.grading_engine.describe().startswith("engine: warm")
     yield context
     context.close()
 

@@ -9,7 +9,6 @@ import sys
 
 import pytest
 
-from sandbox.warm import WarmChecker
 from courseware.loader import ContentError, load_bank
 from config import PROJECT_ROOT
 from sandbox.validate import mutation_summary, mutation_table, validate_all
@@ -29,13 +28,6 @@ VARIANT = '"""Through a matrix product with 2·I."""\nimport torch\n\n' \
 BAD_VARIANT = '"""Claims to be correct, is not."""\n\ndef double(x):\n    return x * 2.5\n'
 
 
-@pytest.fixture(scope="module")
-def engine():
-    checker = WarmChecker(sys.executable, slots=2)
-    yield checker
-    checker.close()
-
-
 def _tree(tmp_path, mutants: dict[str, str], variants: dict[str, str]):
     root = write_content(tmp_path / "content")
     folder = root / "exercises" / "double"
@@ -47,9 +39,9 @@ def _tree(tmp_path, mutants: dict[str, str], variants: dict[str, str]):
     return root
 
 
-def test_caught_mutants_and_passing_variants_validate(tmp_path, engine):
+def test_caught_mutants_and_passing_variants_validate(tmp_path, warm_engine):
     root = _tree(tmp_path, {"matrix_ignored": CAUGHT}, {"eye_product": VARIANT})
-    [check] = validate_all(engine, [load_bank(root).exercises["double"]], workers=2)
+    [check] = validate_all(warm_engine, [load_bank(root).exercises["double"]], workers=2)
     assert check.ok, check.problems
     [mutant] = [e for e in check.examples if e.kind == "mutant"]
     assert mutant.ok and mutant.caught_by == ("test_doubles_a_matrix[1]", "test_doubles_a_matrix[4]")
@@ -57,9 +49,9 @@ def test_caught_mutants_and_passing_variants_validate(tmp_path, engine):
     assert "matrix_ignored ← test_doubles_a_matrix[1], test_doubles_a_matrix[4]" in mutation_table([check])[1]
 
 
-def test_a_surviving_mutant_a_wrongly_caught_one_and_a_failing_variant_are_problems(tmp_path, engine):
+def test_a_surviving_mutant_a_wrongly_caught_one_and_a_failing_variant_are_problems(tmp_path, warm_engine):
     root = _tree(tmp_path, {"adds": SURVIVES, "vector_only": WRONG_CATCHER}, {"too_much": BAD_VARIANT})
-    [check] = validate_all(engine, [load_bank(root).exercises["double"]], workers=2)
+    [check] = validate_all(warm_engine, [load_bank(root).exercises["double"]], workers=2)
     assert not check.ok
     problems = "\n".join(check.problems)
     assert "mutant adds passes every test: the tests miss this mistake" in problems

@@ -10,16 +10,14 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from conftest import write_content, write_exercise
-import config as settings_module
+from app_fixtures import app_pointed_at
+from conftest import make_settings, write_content, write_exercise
 from courseware.loader import load_bank
-from config import PROJECT_ROOT, Settings
+from config import PROJECT_ROOT
 from db import progress, users
 from db.models import Cohort, CohortMember
 from portal.navigation import (choose_track, learner_track, module_label, neighbours, reference_place,
                                referenced_items, render_references, tracks_with)
-from postgres_server import database_url_for
-from tests.db_fixtures import db_engine, db_sessions, db_url  # noqa: F401
 
 
 def lesson_file(root: Path, lesson_id: str, title: str, body: str) -> None:
@@ -154,25 +152,12 @@ APP = str(PROJECT_ROOT / "app.py")
 
 
 @pytest.fixture
-def app_env(tmp_path, monkeypatch):
+def two_track_app(tmp_path, monkeypatch):
     """The app on the two-track tree, in cold mode (nothing is graded here)."""
-    content = write_two_tracks(tmp_path / "content")
-    env = {"COURSE_DATA_DIR": str(tmp_path / "data"), "COURSE_CONTENT_DIR": str(content),
-           "CHECKER_MODE": "cold", "CHECKER_WORKERS": "1", "API_PORT": "0"}
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-    if url := database_url_for(tmp_path / "data"):  # --database=postgresql
-        env["DATABASE_URL"] = url
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    settings = Settings.from_env(env)
-    settings_module.get_settings.cache_clear()
-    st.cache_resource.clear()
-    yield settings
-    from ui.session import get_context
-
-    get_context().close()
-    st.cache_resource.clear()
-    settings_module.get_settings.cache_clear()
+    settings = make_settings(tmp_path / "data", write_two_tracks(tmp_path / "content"),
+                             CHECKER_MODE="cold", CHECKER_WORKERS="1")
+    with app_pointed_at(settings, monkeypatch):
+        yield settings
 
 
 def open_item(settings, page: str, item_id: str) -> AppTest:
@@ -201,8 +186,8 @@ def links(at: AppTest) -> dict[str, str]:
     return {link.proto.label: link.proto.query_string for link in at.page_link}
 
 
-def test_the_lesson_page_shows_its_place_its_neighbours_and_its_references(app_env):
-    at = open_item(app_env, "app_pages/lesson.py", "halving")
+def test_the_lesson_page_shows_its_place_its_neighbours_and_its_references(two_track_app):
+    at = open_item(two_track_app, "app_pages/lesson.py", "halving")
     captions = [c.value for c in at.caption]
     assert any(c.startswith("🗺️ Tiny track · Week 2 · Halves · item 1 of 3") for c in captions), captions
     assert any("📖 *Doubling* (in Week 1 of this track)" in m.value for m in at.markdown)
@@ -213,8 +198,8 @@ def test_the_lesson_page_shows_its_place_its_neighbours_and_its_references(app_e
     assert shown["↗ 📖 Lesson: Doubling"] == "id=doubling"
 
 
-def test_the_exercise_page_links_its_lesson_and_neighbours(app_env):
-    at = open_item(app_env, "app_pages/exercise.py", "double")
+def test_the_exercise_page_links_its_lesson_and_neighbours(two_track_app):
+    at = open_item(two_track_app, "app_pages/exercise.py", "double")
     captions = [c.value for c in at.caption]
     assert any(c.startswith("🗺️ Tiny track · Week 1 · item 2 of 2") for c in captions), captions
     shown = links(at)

@@ -27,7 +27,7 @@ from playground_fixtures import LEARNER_TEXT, add_playground, artifact_texts
 from app_fixtures import add_user, app_env, logged_in, wait_for_verdict  # noqa: F401 (app_env is a fixture)
 from service_fixtures import new_user, wait_final
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.database]
 DOUBLE = "def double(x):\n    return x * 2\n"
 
 
@@ -43,14 +43,12 @@ def content_with_playground(root):
 def engine(request, tmp_path_factory):
     """Each engine, as the workers use it."""
     if request.param == "warm":
-        from sandbox.warm import WarmChecker
+        yield request.getfixturevalue("warm_engine")
+        return
+    from sandbox.cold import Checker
+    from sandbox.isolation import make_sandbox
 
-        checker = WarmChecker(sys.executable, slots=1)
-    else:
-        from sandbox.cold import Checker
-        from sandbox.isolation import make_sandbox
-
-        checker = Checker(make_sandbox("bwrap"), tmp_path_factory.mktemp("workspaces"))
+    checker = Checker(make_sandbox("bwrap"), tmp_path_factory.mktemp("workspaces"))
     yield checker
     checker.close()
 

@@ -17,27 +17,23 @@ from portal.context import build_context
 
 from conftest import make_settings
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.database]
 SLOW_PASS = "import time\ndef double(x):\n    time.sleep(1.5)\n    return x * 2\n"
 
 
-def test_a_grader_killed_mid_job_ends_the_job_with_a_reason_and_comes_back(tmp_path, content_tree):
-    from sandbox.warm import WarmChecker
+def test_a_grader_killed_mid_job_ends_the_job_with_a_reason_and_comes_back(tmp_path, content_tree, new_warm_engine):
     from courseware.loader import load_bank
 
     spec = load_bank(content_tree).exercises["double"]
-    engine = WarmChecker(sys.executable, slots=1)
-    try:
-        slot = engine._all[0]
-        killer = threading.Timer(0.7, lambda: os.kill(slot.init_pid, signal.SIGKILL))
-        killer.start()
-        result = engine.check(spec, SLOW_PASS, "run")
-        killer.join()
-        assert result.status == "error"
-        assert "grader restarted" in result.error_reason and "submit again" in result.error_reason
-        assert engine.check(spec, "def double(x):\n    return x * 2\n", "run").status == "passed"
-    finally:
-        engine.close()
+    engine = new_warm_engine(slots=1)
+    slot = engine._all[0]
+    killer = threading.Timer(0.7, lambda: os.kill(slot.init_pid, signal.SIGKILL))
+    killer.start()
+    result = engine.check(spec, SLOW_PASS, "run")
+    killer.join()
+    assert result.status == "error"
+    assert "grader restarted" in result.error_reason and "submit again" in result.error_reason
+    assert engine.check(spec, "def double(x):\n    return x * 2\n", "run").status == "passed"
 
 
 def test_killing_the_app_mid_job_loses_nothing(tmp_path, content_tree):

@@ -27,7 +27,8 @@ from portal.regrade import (
     STALE_LABEL, attempt_note, is_stale, regrade, regrade_notice, regrade_outcomes, stale_exercises, stale_standings,
 )
 from postgres_server import database_url_for
-from tests.db_fixtures import db_engine, db_session, db_sessions, db_url, learner_id  # noqa: F401
+
+pytestmark = pytest.mark.database  # stores data: runs again on PostgreSQL
 
 HALF_WRONG = "def double(x):\n    return x * 2.0\n"  # right for floats, turns integer tensors into floats
 INTEGER_TEST = textwrap.dedent("""\

@@ -10,12 +10,14 @@ from sqlalchemy import select
 
 from courseware.content_version import content_version
 from courseware.loader import load_bank
-from db.models import Submission
+from db.models import FINAL_STATUSES, Submission
 from portal import admin
 from portal.regrade import STALE_LABEL
 from admin_page_fixtures import add_account, open_page, page_sessions, tiny_app_env  # noqa: F401  (the fixture)
 from app_fixtures import logged_in
 from regrade_fixtures import OLD_VERSION, graded
+
+pytestmark = pytest.mark.database  # stores data: runs again on PostgreSQL
 
 def table(at, column: str):
     """The dataframe that has ``column``."""
@@ -27,7 +29,7 @@ def wait_regraded(sessions, original_id: int, timeout_s: float = 90) -> Submissi
     while time.monotonic() < deadline:
         with sessions() as session:
             new = session.scalar(select(Submission).where(Submission.regrade_of == original_id))
-            if new is not None and new.is_final:
+            if new is not None and new.status in FINAL_STATUSES:
                 return new
         time.sleep(0.2)
     raise AssertionError(f"no final regrade of {original_id} after {timeout_s}s")

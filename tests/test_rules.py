@@ -13,7 +13,7 @@ from portal.context import build_context
 
 from conftest import make_settings, write_content
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.database]
 
 RULE_TEST = textwrap.dedent("""\
 

@@ -12,7 +12,7 @@ from portal.context import build_context
 from conftest import make_settings
 from service_fixtures import new_user, wait_final
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.database]
 
 
 @pytest.fixture

@@ -13,7 +13,8 @@ from portal.auth import CurrentUser
 from portal.tokens import (MAX_ACTIVE_TOKENS, TokenError, authenticate, create_token, list_tokens,
                            revoke_token)
 
-from tests.db_fixtures import db_engine, db_session, db_sessions, db_url  # noqa: F401 (fixtures)
+
+pytestmark = pytest.mark.database  # stores data: runs again on PostgreSQL
 
 
 def viewer(user: User) -> CurrentUser:
