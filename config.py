@@ -100,11 +100,6 @@ class Settings:
         "CHECKER_PYTHON", sys.executable, "the Python (with torch) that runs pytest", shown="the app's interpreter")
     max_code_bytes: int = setting(
         "MAX_CODE_BYTES", 64 * 1024, "largest accepted submission, in bytes of UTF-8", bounds=(1024, 16 * 1024 * 1024))
-    api_host: str = setting(
-        "API_HOST", "127.0.0.1", "address of the learner API (for the command-line client)")
-    api_port: int = setting(
-        "API_PORT", 8502, "port of the learner API served beside the app; `0` turns it off", bounds=(0, 65535),
-        bounds_hint="use a port number, or 0 to turn the API off")
     backup_every_hours: int = setting(
         "BACKUP_EVERY_HOURS", 0, "the app backs up into `<data>/backups` this often; 0: none (use cron, see Backups)",
         bounds=(0, 24 * 365), bounds_hint="use hours from 1 to 8760, or 0 for none")

@@ -1,6 +1,6 @@
 """Talking to the learner API over HTTP with the standard library (urllib).
 
-    client = ApiClient("http://127.0.0.1:8502", token)
+    client = ApiClient("http://127.0.0.1:8501", token)
     bundle = client.get("/api/v1/exercises/stable-softmax/public")
 
 Every failure becomes a ``CliError`` whose message says what to do next.
@@ -24,7 +24,7 @@ def check_server_url(server: str) -> str:
     """``server`` without a trailing slash; CliError unless it is an http(s) URL with a host."""
     parts = urlsplit(server)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise CliError(f"{server!r} is not a server address; use e.g. http://127.0.0.1:8502 "
+        raise CliError(f"{server!r} is not a server address; use e.g. http://127.0.0.1:8501 "
                        "(--server or COURSE_SERVER).")
     return server.rstrip("/")
 
@@ -68,10 +68,10 @@ def _json_object(raw: bytes) -> dict[str, Any]:
     try:
         data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
-        raise CliError("The server's answer is not JSON: is --server the course's API address "
-                       "(API_PORT, 8502 by default) rather than the web page's?") from None
+        raise CliError("The server's answer is not JSON: is --server the address you open the course at "
+                       "(e.g. http://127.0.0.1:8501), with nothing after the port?") from None
     if not isinstance(data, dict):
-        raise CliError("The server's answer is not a JSON object; is --server the course's API address?")
+        raise CliError("The server's answer is not a JSON object; is --server the address you open the course at?")
     return data
 
 

@@ -3,7 +3,7 @@
 Token: ``--token``, else ``COURSE_TOKEN``, else the file ``login`` wrote
 (``$XDG_CONFIG_HOME/dl-course/credentials.json``, ``~/.config/...`` by default, mode 0600).
 Server: ``--server``, else ``COURSE_SERVER``, else the server saved at ``login``, else
-``http://127.0.0.1:8502``.
+``http://127.0.0.1:8501``.
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import json
 import os
 from pathlib import Path
 
-DEFAULT_SERVER = "http://127.0.0.1:8502"
+DEFAULT_SERVER = "http://127.0.0.1:8501"
 
 
 def credentials_path() -> Path:

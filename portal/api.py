@@ -1,4 +1,5 @@
-"""The learner API: a small JSON-over-HTTP service for the command-line client (``learner_cli``).
+"""The learner API: JSON over HTTP for the command-line client (``learner_cli``), served as
+routes of the app's own Starlette server (``serve.py``), on the app's port and origin.
 
     GET  /api/v1/me                          who the token belongs to
     GET  /api/v1/exercises/<id>/public       the files a local run of the public tests needs
@@ -9,35 +10,41 @@ Every request carries ``Authorization: Bearer <token>`` (a personal token made o
 Grading goes through the same ``GradingService`` as the page, so pacing locks, size limits and
 input checks are the page's. Errors are ``{"error": "..."}`` saying what to do.
 
-    api = start_api(ctx, "127.0.0.1", 0)      # a daemon thread; api.url, api.port, api.close()
-    python -m portal.api                      # standalone, on API_HOST:API_PORT
+    st.App("app.py", routes=api_routes(get_context))     # serve.py: the app process's own context
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
-import signal
-import sys
-import threading
 from dataclasses import asdict, dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
-from urllib.parse import urlsplit
 
-from sandbox.public_files import CODE_FILE, PUBLIC_TEST_FILE, public_files
-from grading.service import SubmitError
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import Response
+from starlette.routing import Route
+
 from courseware.spec import ExerciseSpec
+from grading.service import SubmitError
 from portal.auth import CurrentUser
 from portal.context import AppContext
 from portal.tokens import authenticate
+from portal.web_routes import base_path
+from sandbox.public_files import CODE_FILE, PUBLIC_TEST_FILE, public_files
 
 log = logging.getLogger(__name__)
 
+PREFIX = "/api/"
+"""Everything under this path is the API's: an unknown path there is a JSON 404, not a page."""
 BODY_SLACK_BYTES = 16 * 1024
 """Room in a request body for JSON escapes and the other fields, beyond twice the code limit."""
 DISCARD_LIMIT_BYTES = 8 * 1024 * 1024
 """A refused body up to this size is read and dropped before answering; a larger one is cut off."""
+BODY_TIMEOUT_S = 30
+"""Seconds a client may take to send its request body (a stalled one holds a connection)."""
+METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH"]
 NO_TOKEN = ("This API needs a personal token: create one on the My progress page (Command-line access), "
             "then run `python -m learner_cli login` or send 'Authorization: Bearer <token>'.")
 BAD_TOKEN = ("The token was not accepted: it is mistyped, revoked, or its account is deactivated. "
@@ -53,186 +60,30 @@ class ApiError(Exception):
         self.message = message
 
 
-@dataclass
-class ApiServer:
-    """A running API server (a daemon thread); ``close()`` stops it and frees the port."""
-
-    httpd: ThreadingHTTPServer
-    thread: threading.Thread
-
-    @property
-    def host(self) -> str:
-        """The address it listens on."""
-        return str(self.httpd.server_address[0])
-
-    @property
-    def port(self) -> int:
-        """The port it listens on (the real one when started on port 0)."""
-        return int(self.httpd.server_address[1])
-
-    @property
-    def url(self) -> str:
-        """``http://host:port`` (IPv6 addresses in brackets)."""
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
-
-    def close(self) -> None:
-        """Stop serving, close the socket and wait for the serving thread."""
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(timeout=5)
-
-
 def max_body_bytes(ctx: AppContext) -> int:
     """The largest request body accepted: twice the code limit (JSON escapes) plus some slack."""
     return 2 * ctx.settings.max_code_bytes + BODY_SLACK_BYTES
 
 
-def start_api(ctx: AppContext, host: str, port: int) -> ApiServer:
-    """Serve the API for ``ctx`` on ``host:port`` (0: any free port) in a daemon thread.
+def api_routes(context: Callable[[], AppContext]) -> list[Route]:
+    """The API's routes for ``st.App`` (under Streamlit's base URL path); ``context`` gives the
+    process's platform (its database, content and grading service)."""
+    prefix = base_path() + PREFIX
 
-    Raises OSError when the address cannot be bound (e.g. the port is taken).
-    """
-    handler = type("BoundApiHandler", (ApiHandler,), {"ctx": ctx})
-    httpd = ThreadingHTTPServer((host, port), handler)
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, name=f"learner-api:{port}", daemon=True)
-    thread.start()
-    return ApiServer(httpd, thread)
+    async def endpoint(request: Request) -> Response:
+        return await _answer(request, context, request.url.path.removeprefix(base_path()))
 
-
-def serve_beside_app(ctx: AppContext) -> ApiServer | None:
-    """The API on API_HOST:API_PORT for the app's process, or None when API_PORT=0 or the
-    address cannot be bound (logged; the app runs on and *My progress* says the API is unavailable)."""
-    settings = ctx.settings
-    if settings.api_port == 0:
-        return None
-    try:
-        server = start_api(ctx, settings.api_host, settings.api_port)
-    except OSError as exc:
-        log.warning("learner API not started on %s:%d (%s); the app runs without it. Free the port "
-                    "or set API_PORT to another one (0 turns the API off).",
-                    settings.api_host, settings.api_port, exc)
-        return None
-    log.info("learner API on %s", server.url)
-    return server
+    return [Route(prefix.rstrip("/"), endpoint, methods=METHODS),
+            Route(prefix + "{rest:path}", endpoint, methods=METHODS)]
 
 
-class ApiHandler(BaseHTTPRequestHandler):
-    """Routes one request; ``ctx`` is bound by ``start_api``."""
+@dataclass
+class Call:
+    """One authenticated request, as an action sees it."""
 
     ctx: AppContext
-    server_version = "course-api/1"
-    timeout = 30  # seconds a client may take to send its request (a stalled one holds a thread)
-    _body_consumed = False
-
-    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
-        """Dispatch a GET."""
-        self._dispatch("GET")
-
-    def do_POST(self) -> None:  # noqa: N802
-        """Dispatch a POST."""
-        self._dispatch("POST")
-
-    def do_PUT(self) -> None:  # noqa: N802
-        """Refused: nothing here is replaced."""
-        self._dispatch("PUT")
-
-    def do_DELETE(self) -> None:  # noqa: N802
-        """Refused: nothing here is deleted through the API."""
-        self._dispatch("DELETE")
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (the base class's name)
-        """Requests go to the logging system, not stderr."""
-        log.debug("%s %s", self.address_string(), format % args)
-
-    def _dispatch(self, method: str) -> None:
-        path = urlsplit(self.path).path
-        try:
-            matches = [(m, action, found) for m, pattern, action in ROUTES if (found := re.fullmatch(pattern, path))]
-            if not matches:
-                raise ApiError(404, f"There is no {path} here; the API has /api/v1/me, "
-                                    "/api/v1/exercises/<id>/public and /api/v1/submissions[/<id>].")
-            for route_method, action, found in matches:
-                if route_method == method:
-                    status, payload = action(self, self._viewer(), *found.groups())
-                    self._send(status, payload)
-                    return
-            allowed = ", ".join(m for m, _, _ in matches)
-            raise ApiError(405, f"{method} is not allowed on {path}; use {allowed}.")
-        except ApiError as exc:
-            if not self._body_consumed:
-                self._discard()
-            self._send(exc.status, {"error": exc.message})
-        except Exception:
-            log.exception("learner API failed on %s %s", method, path)
-            self._send(500, {"error": "The server hit an internal error; try again, and tell your course "
-                                      "admin if it keeps happening."})
-
-    def _viewer(self) -> CurrentUser:
-        header = self.headers.get("Authorization", "")
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise ApiError(401, NO_TOKEN)
-        with self.ctx.sessions() as session:
-            user = authenticate(session, token.strip())
-            session.commit()
-            if user is None:
-                raise ApiError(401, BAD_TOKEN)
-            return CurrentUser(user.id, user.username, user.display_name or user.username, user.role)
-
-    def json_body(self) -> dict[str, Any]:
-        """The request's JSON object; ApiError (400, 408, 411, 413) saying what to send instead."""
-        length_header = self.headers.get("Content-Length")
-        if length_header is None:
-            raise ApiError(411, "Send a Content-Length header with the JSON body.")
-        try:
-            length = int(length_header)
-        except ValueError:
-            raise ApiError(400, "The Content-Length header is not a number.") from None
-        limit = max_body_bytes(self.ctx)
-        if length > limit:
-            raise ApiError(413, f"The request body is {length} bytes; the most accepted is {limit}. "
-                                f"Code may be at most {self.ctx.settings.max_code_bytes} bytes: shorten the file.")
-        self._body_consumed = True
-        try:
-            raw = self.rfile.read(max(length, 0))
-        except TimeoutError:
-            raise ApiError(408, f"The request body did not arrive within {self.timeout} s; send it again.") from None
-        try:
-            body = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
-            raise ApiError(400, "The body is not JSON in UTF-8; send "
-                                '{"exercise_id": "...", "code": "...", "mode": "run" or "submit"}.') from None
-        if not isinstance(body, dict):
-            raise ApiError(400, 'The body must be a JSON object: {"exercise_id", "code", "mode"}.')
-        return body
-
-    def _discard(self) -> None:
-        """Read and drop the body of a refused request, so the client can read the answer: closing
-        a socket with unread data resets the connection, and the client may lose the response."""
-        self.close_connection = True
-        try:
-            length = int(self.headers.get("Content-Length") or 0)
-        except ValueError:
-            return
-        left = min(length, DISCARD_LIMIT_BYTES)
-        while left > 0:
-            chunk = self.rfile.read(min(left, 64 * 1024))
-            if not chunk:
-                break
-            left -= len(chunk)
-
-    def _send(self, status: int, payload: dict[str, Any]) -> None:
-        data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        self.send_header("Cache-Control", "no-store")
-        if status == 401:
-            self.send_header("WWW-Authenticate", 'Bearer realm="course"')
-        self.end_headers()
-        self.wfile.write(data)
+    viewer: CurrentUser
+    body: dict[str, Any] | None
 
     def spec_or_404(self, exercise_id: str) -> ExerciseSpec:
         """The exercise, or ApiError 404 saying where its id is found."""
@@ -243,35 +94,129 @@ class ApiHandler(BaseHTTPRequestHandler):
         return spec
 
 
-def _me(handler: ApiHandler, viewer: CurrentUser) -> tuple[int, dict[str, Any]]:
-    return 200, {"username": viewer.username, "name": viewer.display_name, "role": viewer.role}
+async def _answer(request: Request, context: Callable[[], AppContext], path: str) -> Response:
+    body_read = False
+    try:
+        matches = [(m, action, found) for m, pattern, action in ROUTES if (found := re.fullmatch(pattern, path))]
+        if not matches:
+            raise ApiError(404, f"There is no {path} here; the API has /api/v1/me, "
+                                "/api/v1/exercises/<id>/public and /api/v1/submissions[/<id>].")
+        chosen = [(action, found) for m, action, found in matches if m == request.method]
+        if not chosen:
+            allowed = ", ".join(m for m, _, _ in matches)
+            raise ApiError(405, f"{request.method} is not allowed on {path}; use {allowed}.")
+        action, found = chosen[0]
+        ctx = await run_in_threadpool(context)
+        viewer = await run_in_threadpool(_viewer, ctx, request.headers.get("Authorization", ""))
+        body = None
+        if request.method == "POST":
+            body_read = True
+            body = await _json_body(request, ctx)
+        status, payload = await run_in_threadpool(action, Call(ctx, viewer, body), *found.groups())
+        return _json(status, payload)
+    except ApiError as exc:
+        if not body_read:
+            await _discard(request)
+        return _json(exc.status, {"error": exc.message})
+    except Exception:
+        log.exception("learner API failed on %s %s", request.method, path)
+        return _json(500, {"error": "The server hit an internal error; try again, and tell your course "
+                                    "admin if it keeps happening."})
 
 
-def _public(handler: ApiHandler, viewer: CurrentUser, exercise_id: str) -> tuple[int, dict[str, Any]]:
-    spec = handler.spec_or_404(exercise_id)
+def _viewer(ctx: AppContext, header: str) -> CurrentUser:
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise ApiError(401, NO_TOKEN)
+    with ctx.sessions() as session:
+        user = authenticate(session, token.strip())
+        session.commit()
+        if user is None:
+            raise ApiError(401, BAD_TOKEN)
+        return CurrentUser(user.id, user.username, user.display_name or user.username, user.role)
+
+
+async def _json_body(request: Request, ctx: AppContext) -> dict[str, Any]:
+    """The request's JSON object; ApiError (400, 408, 411, 413) saying what to send instead."""
+    length_header = request.headers.get("Content-Length")
+    if length_header is None:
+        raise ApiError(411, "Send a Content-Length header with the JSON body.")
+    try:
+        length = int(length_header)
+    except ValueError:
+        raise ApiError(400, "The Content-Length header is not a number.") from None
+    limit = max_body_bytes(ctx)
+    if length > limit:
+        await _discard(request)
+        raise ApiError(413, f"The request body is {length} bytes; the most accepted is {limit}. "
+                            f"Code may be at most {ctx.settings.max_code_bytes} bytes: shorten the file.")
+    try:
+        raw = await asyncio.wait_for(request.body(), timeout=BODY_TIMEOUT_S)
+    except asyncio.TimeoutError:
+        raise ApiError(408, f"The request body did not arrive within {BODY_TIMEOUT_S} s; send it again.") from None
+    except ClientDisconnect:
+        raise ApiError(400, "The connection closed before the body arrived; send it again.") from None
+    try:
+        body = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise ApiError(400, "The body is not JSON in UTF-8; send "
+                            '{"exercise_id": "...", "code": "...", "mode": "run" or "submit"}.') from None
+    if not isinstance(body, dict):
+        raise ApiError(400, 'The body must be a JSON object: {"exercise_id", "code", "mode"}.')
+    return body
+
+
+async def _discard(request: Request) -> None:
+    """Read and drop (up to a limit) the body of a refused request, so the client can read the
+    answer: closing a socket with unread data resets the connection, and the client may lose it."""
+    left = DISCARD_LIMIT_BYTES
+    try:
+        async with asyncio.timeout(BODY_TIMEOUT_S):
+            async for chunk in request.stream():
+                left -= len(chunk)
+                if left <= 0:
+                    break
+    except (ClientDisconnect, TimeoutError, RuntimeError):
+        pass  # gone, stalled, or the body was already read
+
+
+def _json(status: int, payload: dict[str, Any]) -> Response:
+    headers = {"Cache-Control": "no-store"}
+    if status == 401:
+        headers["WWW-Authenticate"] = 'Bearer realm="course"'
+    return Response(json.dumps(payload, ensure_ascii=False).encode("utf-8"), status_code=status,
+                    media_type="application/json; charset=utf-8", headers=headers)
+
+
+def _me(call: Call) -> tuple[int, dict[str, Any]]:
+    return 200, {"username": call.viewer.username, "name": call.viewer.display_name, "role": call.viewer.role}
+
+
+def _public(call: Call, exercise_id: str) -> tuple[int, dict[str, Any]]:
+    spec = call.spec_or_404(exercise_id)
     return 200, {"exercise_id": spec.id, "title": spec.title, "code_file": CODE_FILE,
                  "test_files": [PUBLIC_TEST_FILE], "files": public_files(spec),
-                 "time_s": spec.limits.time_s, "max_code_bytes": handler.ctx.settings.max_code_bytes,
+                 "time_s": spec.limits.time_s, "max_code_bytes": call.ctx.settings.max_code_bytes,
                  "datasets": list(spec.datasets)}
 
 
-def _submit(handler: ApiHandler, viewer: CurrentUser) -> tuple[int, dict[str, Any]]:
-    body = handler.json_body()
+def _submit(call: Call) -> tuple[int, dict[str, Any]]:
+    body = call.body or {}
     wrong = [k for k in ("exercise_id", "code", "mode") if not isinstance(body.get(k), str)]
     if wrong:
         raise ApiError(400, f"Missing or not text: {', '.join(wrong)}. Send "
                             '{"exercise_id": "...", "code": "...", "mode": "run" or "submit"}.')
-    handler.spec_or_404(body["exercise_id"])
+    call.spec_or_404(body["exercise_id"])
     try:
-        receipt = handler.ctx.grading.submit(user_id=viewer.id, exercise_id=body["exercise_id"],
-                                             code=body["code"], mode=body["mode"])
+        receipt = call.ctx.grading.submit(user_id=call.viewer.id, exercise_id=body["exercise_id"],
+                                          code=body["code"], mode=body["mode"])
     except SubmitError as exc:
         raise ApiError(400, str(exc)) from None
     return 201, {"submission_id": receipt.submission_id, "status": receipt.status, "message": receipt.message}
 
 
-def _verdict(handler: ApiHandler, viewer: CurrentUser, submission_id: str) -> tuple[int, dict[str, Any]]:
-    view = handler.ctx.grading.verdict(user_id=viewer.id, submission_id=int(submission_id))
+def _verdict(call: Call, submission_id: str) -> tuple[int, dict[str, Any]]:
+    view = call.ctx.grading.verdict(user_id=call.viewer.id, submission_id=int(submission_id))
     if view is None:
         raise ApiError(404, f"There is no submission {submission_id} of yours (a token reads only its "
                             "owner's submissions).")
@@ -285,43 +230,3 @@ ROUTES: tuple[tuple[str, str, Action], ...] = (
     ("POST", r"/api/v1/submissions", _submit),
     ("GET", r"/api/v1/submissions/(\d{1,18})", _verdict),
 )
-
-
-def main() -> int:
-    """Serve the API standalone on API_HOST:API_PORT until interrupted (for deployments)."""
-    from courseware.loader import ContentError
-    from config import SettingsError, get_settings
-    from portal.context import build_context
-
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    try:
-        settings = get_settings()
-        if settings.api_port == 0:
-            print("API_PORT=0 turns the learner API off; set API_PORT (e.g. 8502) to serve it.", file=sys.stderr)
-            return 2
-        ctx = build_context(settings)
-    except (SettingsError, ContentError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    try:
-        server = start_api(ctx, settings.api_host, settings.api_port)
-    except OSError as exc:
-        ctx.close()
-        print(f"error: cannot listen on {settings.api_host}:{settings.api_port} ({exc}); free the port or "
-              "set API_PORT to another one.", file=sys.stderr)
-        return 2
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    print(f"learner API on {server.url} (Ctrl-C stops it)", flush=True)
-    try:
-        stop.wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.close()
-        ctx.close()
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

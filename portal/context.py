@@ -11,7 +11,6 @@ import logging
 import os
 import socket
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -30,9 +29,6 @@ from db.in_use import hold_serving_lock
 from db.migrate import upgrade
 from portal.backup_schedule import BackupSchedule
 from portal.pacing import PacingPolicy
-
-if TYPE_CHECKING:
-    from portal.api import ApiServer
 
 log = logging.getLogger(__name__)
 
@@ -55,17 +51,13 @@ class AppContext:
     grading: GradingService
     recovered: list[int]
     """Submissions a previous process left unfinished, re-queued at start."""
-    api: ApiServer | None = None
-    """The learner API served beside the app (``portal.api.serve_beside_app``); None when off or unavailable."""
     serving_lock: int | None = None
     """The in-use lock on an SQLite database (``db.in_use``): a restore refuses while it is held."""
     backups: BackupSchedule | None = None
     """Scheduled backups (BACKUP_EVERY_HOURS); None when off."""
 
     def close(self) -> None:
-        """Stop the learner API and the workers and release the database."""
-        if self.api is not None:
-            self.api.close()
+        """Stop the workers and release the database."""
         if self.backups is not None:
             self.backups.stop()
         self.backend.shutdown(wait=True)

@@ -32,7 +32,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from portal import browser_session
 from portal.browser_session import BROWSER_COOKIE, COOKIE_NAME, BrowserSessions, safe_next
 
-_NOT_PAGES = ("_stcore/", "static/", "media/", "component/", "app/static/", "auth/")
+_NOT_PAGES = ("_stcore/", "static/", "media/", "component/", "app/static/", "auth/", "api/")
 
 
 @functools.lru_cache(maxsize=1)
@@ -45,7 +45,7 @@ def _store() -> BrowserSessions:
     return BrowserSessions(session_factory(make_engine(settings.sqlalchemy_url)), settings)
 
 
-def _base() -> str:
+def base_path() -> str:
     """Streamlit's ``server.baseUrlPath`` as "/prefix" ("" when served at the root)."""
     from streamlit import config
 
@@ -77,7 +77,7 @@ async def open_session(request: Request) -> Response:
 async def close_session(request: Request) -> Response:
     """``/auth/logout``: drop the cookie of an ended session, back to the root."""
     store = _store()
-    response = RedirectResponse(safe_next(_base() + "/"), status_code=303)
+    response = RedirectResponse(safe_next(base_path() + "/"), status_code=303)
     response.headers["Cache-Control"] = "no-store"
     value = request.cookies.get(COOKIE_NAME)
     if value is not None and not await run_in_threadpool(store.cookie_is_live, value):
@@ -88,7 +88,7 @@ async def close_session(request: Request) -> Response:
 def session_routes() -> list[Route]:
     """The two routes, under Streamlit's base URL path; marks the cookie log-in as available."""
     browser_session.mark_routes_installed()
-    base = _base()
+    base = base_path()
     return [Route(f"{base}/{browser_session.SESSION_ROUTE}", open_session, methods=["GET"]),
             Route(f"{base}/{browser_session.LOGOUT_ROUTE}", close_session, methods=["GET"])]
 
@@ -101,7 +101,7 @@ class SessionCookieMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD") \
-                or scope["path"].removeprefix(_base()).lstrip("/").startswith(_NOT_PAGES):
+                or scope["path"].removeprefix(base_path()).lstrip("/").startswith(_NOT_PAGES):
             await self.app(scope, receive, send)
             return
         cookies = _request_cookies(scope)

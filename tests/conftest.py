@@ -14,10 +14,6 @@ from config import PROJECT_ROOT, Settings
 # `--database=postgresql`: the same tests on a throwaway PostgreSQL server (see postgres_server.py).
 pytest_plugins = ["postgres_server", "redis_server", "engine_fixtures", "db_fixtures"]
 
-# Page tests start the app, which would serve the learner API on its real port (8502) and clash
-# with a running app; tests of the API set API_PORT to a free port themselves.
-os.environ.setdefault("API_PORT", "0")
-
 SHARED_CORPUS = PROJECT_ROOT.parent / "shared" / "data" / "tinyshakespeare.txt"
 # The repository's content, unless COURSE_CONTENT_DIR points the suite at another tree.
 CONTENT = Path(os.environ.get("COURSE_CONTENT_DIR") or PROJECT_ROOT)

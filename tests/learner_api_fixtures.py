@@ -1,5 +1,7 @@
 """A running learner API for tests: a tiny content tree, a real platform (database, sandboxed
-grading) and a real HTTP server on a free port, with learners ada, bob and eve holding a token each.
+grading) and the API's routes (``portal.api.api_routes``, as ``serve.py`` mounts them) on a real
+HTTP server (uvicorn, as Streamlit's own) on a free port, with learners ada, bob and eve holding a
+token each. ``tests/test_session_browser.py`` reaches the same routes through ``serve.py`` itself.
 
 Import what a test module uses (``from learner_api_fixtures import platform, call``); pytest finds
 fixtures in a test module's namespace.
@@ -8,17 +10,23 @@ from __future__ import annotations
 
 import http.client
 import json
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Callable, Iterator
 
 import pytest
+import uvicorn
+from starlette.applications import Starlette
 
 from db import users
-from portal.api import start_api
+from portal.api import api_routes
 from portal.context import AppContext, build_context
 from portal.tokens import create_token
 
 from conftest import make_settings, write_content
+from ports import free_port
 
 PASSING = "def double(x):\n    return x * 2\n"
 FAILING = "def double(x):\n    return x * 3\n"
@@ -35,6 +43,25 @@ class Platform:
     ids: dict[str, int]
 
 
+@contextmanager
+def serving_api(context: Callable[[], AppContext]) -> Iterator[int]:
+    """The API's routes for ``context`` on a real server in a thread; yields its port."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(Starlette(routes=api_routes(context)), host="127.0.0.1", port=port,
+                                           log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, name=f"api-test:{port}", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "the API server did not start"
+        time.sleep(0.02)
+    try:
+        yield port
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
 @pytest.fixture(scope="module")
 def platform(tmp_path_factory):
     """One platform and API server for the module; learners ada and bob with a token each."""
@@ -46,7 +73,6 @@ def platform(tmp_path_factory):
     (folder / "solution.py").write_text(PASSING + f"# {SOLUTION_MARKER}\n")
     (folder / "tests" / "shapes.py").write_text("SIZES = (1, 4)\n")  # a support module both tests may import
     ctx = build_context(make_settings(root / "data", content))
-    api = start_api(ctx, "127.0.0.1", 0)
     tokens, ids = {}, {}
     with ctx.sessions() as session:
         for name, role in (("ada", "learner"), ("bob", "learner"), ("eve", "learner")):
@@ -55,8 +81,8 @@ def platform(tmp_path_factory):
             tokens[name], _ = create_token(session, user.id, "laptop")
             ids[name] = user.id
         session.commit()
-    yield Platform(ctx, api.url, api.port, tokens, ids)
-    api.close()
+    with serving_api(lambda: ctx) as port:
+        yield Platform(ctx, f"http://127.0.0.1:{port}", port, tokens, ids)
     ctx.close()
 
 

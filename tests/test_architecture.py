@@ -21,7 +21,7 @@ ALLOWED = {
     "ui": {"config", "courseware", "db", "grading", "portal", "sandbox", "verdicts"},
     "app_pages": {"portal", "ui"},
     "app": {"portal", "ui"},
-    "serve": {"portal"},
+    "serve": {"portal", "ui"},
     "learner_cli": {"grading", "sandbox", "verdicts"},
     "scripts": {"config", "db"},
 }

@@ -1,27 +1,27 @@
-"""My progress → Command-line access through AppTest: make a token, use it on the API the app
-serves beside itself, revoke it; and what the page says when the API cannot be served."""
+"""My progress → Command-line access through AppTest: make a token, use it on the API routes the
+app serves (bound to the app's own context, as ``serve.py`` binds them), revoke it."""
 from __future__ import annotations
 
 import json
-import socket
 import urllib.error
 import urllib.request
 
 import pytest
 
 from app_fixtures import add_user, app_env, logged_in  # noqa: F401 (app_env is a fixture)
-from ports import free_port
+from learner_api_fixtures import serving_api
+from ui.cli_access import UNKNOWN_ADDRESS, server_address
 
 pytestmark = pytest.mark.database  # stores data: runs again on PostgreSQL
 
 
 @pytest.fixture
-def api_port(monkeypatch) -> int:
-    """The port the app's API is told to use (set before ``app_env`` reads the settings)."""
-    port = free_port()
-    monkeypatch.setenv("API_HOST", "127.0.0.1")
-    monkeypatch.setenv("API_PORT", str(port))
-    return port
+def api_port(app_env):
+    """The API's routes on a real port, on the same platform context the pages under AppTest use."""
+    from ui.session import get_context
+
+    with serving_api(get_context) as port:
+        yield port
 
 
 def me(port: int, token: str) -> int:
@@ -54,7 +54,6 @@ def test_a_learner_makes_uses_and_revokes_a_token(api_port, app_env):
     at = progress_page(app_env)
     assert any(s.value == "Command-line access" for s in at.subheader)
     assert any("no active tokens" in c.value for c in at.caption)
-    assert not at.warning  # the API is up
 
     create(at, "   ")
     assert any("name of 1 to 64" in e.value for e in at.error)
@@ -62,7 +61,8 @@ def test_a_learner_makes_uses_and_revokes_a_token(api_port, app_env):
     create(at, "laptop")
     assert any("shown only this once" in s.value for s in at.success)
     token = next(c.value for c in at.code if c.value.startswith("dlc_"))
-    assert any(f"python -m learner_cli login --server http://127.0.0.1:{api_port}" in c.value for c in at.code)
+    # AppTest has no browser address; a browser's page shows its own (see the test below).
+    assert any(f"python -m learner_cli login --server {UNKNOWN_ADDRESS}" in c.value for c in at.code)
     assert any(m.value == "**laptop**" for m in at.markdown)
     assert any(c.value == f"{token[:10]}…" for c in at.code)  # the prefix, to tell tokens apart
     assert any(c.value == "never used" for c in at.caption)
@@ -79,18 +79,7 @@ def test_a_learner_makes_uses_and_revokes_a_token(api_port, app_env):
     assert me(api_port, token) == 401
 
 
-def test_the_page_says_when_the_api_is_unavailable(api_port, app_env):
-    with socket.create_server(("127.0.0.1", api_port)):  # someone else holds the port
-        at = progress_page(app_env)
-    assert any("unavailable" in w.value and str(api_port) in w.value for w in at.warning)
-    create(at, "laptop")  # tokens can still be made for later
-    assert any(c.value.startswith("dlc_") for c in at.code)
-
-
-def test_the_page_says_when_the_api_is_turned_off(monkeypatch, app_env):
-    monkeypatch.setenv("API_PORT", "0")
-    import config as settings_module
-
-    settings_module.get_settings.cache_clear()
-    at = progress_page(app_env)
-    assert any("turned off" in i.value for i in at.info)
+def test_the_server_address_is_the_one_the_page_was_opened_at():
+    assert server_address("http://course.example.org:8501/my_progress") == "http://course.example.org:8501"
+    assert server_address("https://[::1]/progress") == "https://[::1]"
+    assert server_address(None) == UNKNOWN_ADDRESS

@@ -1,16 +1,10 @@
-"""The learner API over real HTTP: a real server on a free port, a real platform (database,
-content tree, sandboxed grading) behind it, and personal tokens made the way the page makes them."""
+"""The learner API over real HTTP: its routes on a real server on a free port, a real platform
+(database, content tree, sandboxed grading) behind it, and personal tokens made the way the page
+makes them."""
 from __future__ import annotations
 
 import http.client
 import json
-import logging
-import os
-import signal
-import socket
-import subprocess
-import sys
-from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
@@ -18,19 +12,15 @@ import pytest
 from sandbox.public_files import CODE_FILE, public_files
 from sandbox.workspace import build_workspace
 from courseware.loader import load_bank
-from config import PROJECT_ROOT
 from db import users
 from db.models import Cohort, CohortMember
-from portal.api import max_body_bytes, serve_beside_app, start_api
+from portal.api import max_body_bytes
 from portal.auth import CurrentUser
-from portal.context import build_context
 from portal.tokens import create_token, revoke_token
 
-from postgres_server import database_url_for
-from conftest import CONTENT, make_settings
+from conftest import CONTENT
 from learner_api_fixtures import (FAILING, HIDDEN_MARKER, PASSING, SOLUTION_MARKER, call, platform,  # noqa: F401
                                   wait_final)
-from ports import free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.database]
 
@@ -80,7 +70,8 @@ def test_public_files_hold_what_a_local_run_needs_and_nothing_hidden(platform, t
     assert bundle["files"] == on_disk
     assert {"test_public.py", "conftest.py", "course_harness.py", "shapes.py"} <= set(bundle["files"])
     text = json.dumps(bundle)
-    assert HIDDEN_MARKER not in text and SOLUTION_MARKER not in text and "test_hidden" not in text
+    assert HIDDEN_MARKER not in text and SOLUTION_MARKER not in text
+    assert not [name for name in bundle["files"] if name.startswith("test_hidden") or name == "solution.py"]
 
 
 def test_no_exercise_of_the_real_bank_serves_hidden_tests_or_its_solution():
@@ -171,58 +162,21 @@ def test_pacing_locks_apply_as_on_the_page(platform):
     assert status == 400 and "opens on" in body["error"]
 
 
-def test_the_app_serves_the_api_beside_it_unless_off_or_the_port_is_taken(platform, caplog):
-    ctx = platform.ctx
-    original = ctx.settings
-    try:
-        ctx.settings = replace(original, api_port=0)
-        assert serve_beside_app(ctx) is None
-        ctx.settings = replace(original, api_host="127.0.0.1", api_port=platform.port)  # taken by the fixture
-        with caplog.at_level(logging.WARNING, logger="portal.api"):
-            assert serve_beside_app(ctx) is None
-        assert "runs without it" in caplog.text and str(platform.port) in caplog.text
-        free = free_port()
-        ctx.settings = replace(original, api_host="127.0.0.1", api_port=free)
-        beside = serve_beside_app(ctx)
-        assert beside is not None and beside.url == f"http://127.0.0.1:{free}"
-        beside.close()
-        with socket.create_server(("127.0.0.1", free)):  # closing freed the port
-            pass
-    finally:
-        ctx.settings = original
+def test_every_path_under_api_answers_in_json_and_other_methods_are_refused(platform):
+    token = platform.tokens["ada"]
+    status, body = call(platform, "GET", "/api/v2/me", token)
+    assert status == 404 and "/api/v1/me" in body["error"]
+    status, body = call(platform, "DELETE", "/api/v1/me", token)
+    assert status == 405 and "use GET" in body["error"]
 
 
-def test_closing_the_context_stops_its_api(tmp_path, content_tree):
-    ctx = build_context(make_settings(tmp_path / "data", content_tree))
-    ctx.api = start_api(ctx, "127.0.0.1", 0)
-    port = ctx.api.port
-    ctx.close()
-    with pytest.raises(OSError):
-        socket.create_connection(("127.0.0.1", port), timeout=2).close()
-
-
-def test_the_api_runs_standalone_for_deployments(tmp_path, content_tree):
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("COURSE_", "API_"))}
-    env.update(COURSE_DATA_DIR=str(tmp_path / "data"), COURSE_CONTENT_DIR=str(content_tree),
-               API_HOST="127.0.0.1", API_PORT=str(port))
-    env.pop("DATABASE_URL", None)
-    if url := database_url_for(tmp_path / "data"):  # --database=postgresql
-        env["DATABASE_URL"] = url
-    off = subprocess.run([sys.executable, "-m", "portal.api"], cwd=PROJECT_ROOT, env=env | {"API_PORT": "0"},
-                         capture_output=True, text=True, timeout=60)
-    assert off.returncode == 2 and "turns the learner API off" in off.stderr
-    server = subprocess.Popen([sys.executable, "-m", "portal.api"], cwd=PROJECT_ROOT, env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        assert f"learner API on http://127.0.0.1:{port}" in server.stdout.readline()
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        connection.request("GET", "/api/v1/exercises/double/public")
-        response = connection.getresponse()
-        assert response.status == 401 and "My progress" in json.loads(response.read())["error"]
-        connection.close()
-        server.send_signal(signal.SIGTERM)
-        assert server.wait(timeout=60) == 0
-    finally:
-        server.kill()
-        server.communicate()
+def test_a_post_without_a_length_is_told_to_send_one(platform):
+    connection = http.client.HTTPConnection("127.0.0.1", platform.port, timeout=30)
+    connection.putrequest("POST", "/api/v1/submissions")
+    connection.putheader("Authorization", f"Bearer {platform.tokens['ada']}")
+    connection.putheader("Transfer-Encoding", "chunked")
+    connection.endheaders()
+    connection.send(b"0\r\n\r\n")
+    response = connection.getresponse()
+    assert response.status == 411 and "Content-Length" in json.loads(response.read())["error"]
+    connection.close()

@@ -45,7 +45,7 @@ def test_the_readme_settings_table_is_the_one_the_declarations_give():
 @pytest.mark.parametrize("env, message", [
     ({"MAX_CODE_BYTES": "100"}, "MAX_CODE_BYTES=100: use a number from 1024 to"),
     ({"SESSION_COOKIE_SECURE": "maybe"}, "SESSION_COOKIE_SECURE='maybe': use 'yes' or 'no'"),
-    ({"API_PORT": "70000"}, "API_PORT=70000: use a port number, or 0"),
+    ({"BACKUP_KEEP": "0"}, "BACKUP_KEEP=0: keep at least 1 backup"),
 ])
 def test_declared_bounds_and_types_are_enforced(env, message):
     with pytest.raises(SettingsError, match=message):

@@ -1,24 +1,26 @@
 """*My progress* → Command-line access: make a personal token (shown once), list and revoke tokens."""
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import streamlit as st
 
 from portal.access import AccessDenied
 from portal.auth import CurrentUser
 from portal.context import AppContext
 from portal.tokens import TokenError, create_token, list_tokens, revoke_token
+from portal.web_routes import base_path
 
-WILDCARD_HOSTS = ("", "0.0.0.0", "::")
+UNKNOWN_ADDRESS = "http://<this course's address>"
 
 
-def api_address(ctx: AppContext) -> str:
-    """The address learners pass as ``--server`` (a placeholder host when the API listens on all of them)."""
-    host, port = ctx.settings.api_host, ctx.settings.api_port
-    if host in WILDCARD_HOSTS:
-        host = "<this server's address>"
-    elif ":" in host:
-        host = f"[{host}]"
-    return f"http://{host}:{port}"
+def server_address(page_url: str | None) -> str:
+    """What learners pass as ``--server``: the address this page was opened at, without the page
+    (the API is served by the same server, under ``/api/v1/``)."""
+    if not page_url:
+        return UNKNOWN_ADDRESS
+    parts = urlsplit(page_url)
+    return f"{parts.scheme}://{parts.netloc}{base_path()}"
 
 
 def usage_commands(server: str) -> str:
@@ -35,11 +37,6 @@ def cli_access_section(ctx: AppContext, user: CurrentUser) -> None:
     st.caption("Prefer your own editor? A personal token lets the course's command-line client "
                "(`learner_cli`, in the course repository) run the public tests on your machine and "
                "submit to this server. EXERCISE is the id in an exercise page's address.")
-    if ctx.settings.api_port == 0:
-        st.info("The command-line API is turned off on this server (API_PORT=0); ask your course admin.")
-    elif ctx.api is None:
-        st.warning(f"The command-line API is unavailable: it could not listen on {api_address(ctx)}. "
-                   "Tokens you make here will work once your course admin frees that port and restarts.")
     with st.form("new_token", clear_on_submit=True):
         name = st.text_input("Token name (where you will use it)", placeholder="laptop", key="token_name")
         created = st.form_submit_button("Create token")
@@ -53,7 +50,7 @@ def cli_access_section(ctx: AppContext, user: CurrentUser) -> None:
         else:
             st.success("Token created. Copy it now: it is shown only this once (only a hash of it is kept).")
             st.code(token, language="text")
-            st.code(usage_commands(api_address(ctx)), language="bash")
+            st.code(usage_commands(server_address(st.context.url)), language="bash")
             st.caption("In scripts, set `COURSE_TOKEN` and `COURSE_SERVER` instead of logging in.")
     with ctx.sessions() as session:
         tokens = list_tokens(session, user.id)

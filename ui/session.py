@@ -13,7 +13,6 @@ from urllib.parse import urlencode
 import streamlit as st
 
 from config import get_settings
-from portal.api import serve_beside_app
 from portal.auth import CurrentUser
 from portal.browser_session import (
     BROWSER_COOKIE, COOKIE_NAME, LOGOUT_ROUTE, SESSION_ROUTE, BrowserSessions, routes_installed,
@@ -27,10 +26,9 @@ TOKEN_KEY = "session_token"
 
 @st.cache_resource(show_spinner="Starting the platform…")
 def get_context() -> AppContext:
-    """One context per server process: engine, content, worker pool, learner API (never per rerun)."""
-    ctx = build_context(get_settings())
-    ctx.api = serve_beside_app(ctx)
-    return ctx
+    """One context per server process: engine, content, worker pool (never per rerun); the learner
+    API's routes (``serve.py``) use the same one."""
+    return build_context(get_settings())
 
 
 def browser_sessions(ctx: AppContext) -> BrowserSessions:
