@@ -112,6 +112,7 @@ def test_an_unreadable_junit_report_yields_no_metrics(tmp_path):
 def harness(tmp_path, monkeypatch):
     """The course_harness module the sandbox gets, loaded from its file."""
     monkeypatch.setenv("COURSE_ARTIFACT_DIR", str(tmp_path / "artifacts"))
+    monkeypatch.syspath_prepend(str(HARNESS_DIR))  # its ``import contract``, as inside the sandbox
     spec = importlib.util.spec_from_file_location("course_harness_under_test", HARNESS_DIR / "course_harness.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -144,7 +145,7 @@ def gate_run(folder, files: dict[str, str]) -> tuple[str, tuple[Metric, ...]]:
     """Run pytest with ``-p metric_gate`` on ``files`` (the harness beside them), as the cold
     engine does but unconfined; the summary line and the public tests' metrics in its report."""
     folder.mkdir()
-    for name in ("course_harness.py", "metric_gate.py"):
+    for name in ("course_harness.py", "metric_gate.py", "contract.py"):
         shutil.copyfile(HARNESS_DIR / name, folder / name)
     for name, text in files.items():
         (folder / name).write_text(textwrap.dedent(text))
