@@ -87,6 +87,10 @@ class Settings:
         "(a GPU worker runs `gpu-preferred` exercises on their GPU profile)", choices=("auto", "yes", "no"))
     checker_workers: int = setting(
         "CHECKER_WORKERS", 2, "submissions graded at once", bounds=(1, MAX_CHECKER_WORKERS))
+    checker_long_slots: int = setting(
+        "CHECKER_LONG_SLOTS", 1, "of the local pool's slots, how many may run long jobs (training labs, runs on a "
+        "learner's own text); the others take only short work, so a quick Submit never waits behind training",
+        bounds=(1, MAX_CHECKER_WORKERS))
     checker_mode: str = setting(
         "CHECKER_MODE", "warm", "`warm`: sandboxed zygotes fork a child per job (needs root); `cold`: a fresh "
         "sandboxed pytest per job (warm falls back to cold where it cannot run)", choices=("warm", "cold"))
@@ -154,6 +158,9 @@ class Settings:
         if self.checker_backend == "celery" and not self.broker_url.startswith(("redis://", "rediss://")):
             raise SettingsError(f"CELERY_BROKER_URL={self.broker_url!r}: use a Redis URL, e.g. "
                                 "redis://127.0.0.1:6379/0")
+        if self.checker_long_slots > self.checker_workers:
+            raise SettingsError(f"CHECKER_LONG_SLOTS={self.checker_long_slots} is more than CHECKER_WORKERS="
+                                f"{self.checker_workers}: use at most {self.checker_workers}")
         if self.checker_sandbox == "none" and self.allow_unsandboxed != "yes":
             raise SettingsError("CHECKER_SANDBOX=none runs learners' code with no sandbox. Only for a single "
                                 "trusted user: also set CHECKER_ALLOW_UNSANDBOXED=yes to confirm.")

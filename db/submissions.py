@@ -75,6 +75,24 @@ def claim_submission(session: Session, submission_id: int, worker: str | None = 
     return session.get(Submission, submission_id, populate_existing=True)
 
 
+REPLACED_RUN = "Replaced by your newer Run of this exercise before it was graded."
+
+
+def replace_waiting_runs(session: Session, *, user_id: int, exercise_id: str, newer_id: int) -> list[int]:
+    """End the learner's older *Run*s of the exercise that still wait in a queue (a worker that
+    picks one up later finds it no longer queued and skips it); commits; returns their ids."""
+    now = utcnow()
+    ids = session.execute(
+        update(Submission)
+        .where(Submission.user_id == user_id, Submission.exercise_id == exercise_id, Submission.mode == "run",
+               Submission.status == "queued", Submission.id < newer_id)
+        .values(status="error", error_reason=REPLACED_RUN, score=0.0, started_at=now, finished_at=now)
+        .returning(Submission.id)
+    ).scalars().all()
+    session.commit()
+    return list(ids)
+
+
 def store_result(session: Session, submission_id: int, *, status: str, score: float,
                  tests: Sequence[Mapping[str, Any]], artifacts: Sequence[Mapping[str, Any]],
                  error_reason: str | None = None, output: str | None = None,

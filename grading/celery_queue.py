@@ -73,7 +73,8 @@ class CeleryQueue(QueueBackend):
         self.sessions = sessions
         self._redis = redis.Redis.from_url(broker_url, socket_timeout=2, socket_connect_timeout=2)
 
-    def enqueue(self, submission_id: int, queue: str = "cpu") -> None:
+    def enqueue(self, submission_id: int, queue: str = "cpu", owner: int | None = None) -> None:
+        # ``owner`` is not used here: each lane's workers take its queue in order (see the README).
         if queue not in QUEUES:
             raise ValueError(f"queue {queue!r} is not one of {QUEUES}")
         self.celery.send_task(TASK_NAME, args=[submission_id], queue=queue)
@@ -99,7 +100,7 @@ class CeleryQueue(QueueBackend):
         gpu = self.gpu_available()
         try:
             for submission_id, queue in rows:
-                self.enqueue(submission_id, "gpu" if queue == "gpu" and gpu else "cpu")
+                self.enqueue(submission_id, queue if queue == "long" or (queue == "gpu" and gpu) else "cpu")
         except Exception as exc:  # the app must start while the broker is down; workers sweep later
             log.warning("could not re-send queued submissions (broker unreachable: %s); they wait in the "
                         "database until the app restarts with the broker up", exc)

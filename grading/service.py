@@ -16,12 +16,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import delete
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from sandbox.inputs import InputError, inspect_inputs
 from grading.intake import inspect_code
 from verdicts.learner_output import learner_output
+from grading.lanes import LANE_NAMES, lane_for, ordinal, wait_estimate_s
 from grading.queue import QueueBackend
 from courseware.spec import ContentBank
 from db import submissions
@@ -29,6 +30,8 @@ from db.models import FINAL_STATUSES, Submission, utcnow
 from db.submission_inputs import add_inputs, input_names
 
 log = logging.getLogger(__name__)
+RECENT_JOBS = 30
+"""How many of a lane's latest verdicts its wait estimate is drawn from."""
 
 
 class PacingRules(Protocol):
@@ -76,6 +79,23 @@ class VerdictView:
     """Minutes past the due date when submitted (recorded, never refused)."""
     inputs: tuple[str, ...] = ()
     """Names of the files handed in beside the code: set for a playground run ("your own text")."""
+    lane: str | None = None
+    """The queue (lane) it waits or waited in: ``cpu``, ``long`` or ``gpu``."""
+    queue_position: int | None = None
+    """While queued: 1 when it is next in its lane."""
+    wait_estimate_s: float | None = None
+    """While queued: seconds until the verdict, from the lane's recent jobs (None without history)."""
+
+    @property
+    def waiting_note(self) -> str | None:
+        """"2nd in the short-job lane, about 3 s" while queued; None otherwise."""
+        if self.status != "queued" or self.queue_position is None or self.lane is None:
+            return None
+        where = f"{ordinal(self.queue_position)} in the {LANE_NAMES.get(self.lane, self.lane)}"
+        if self.wait_estimate_s is None:
+            return where
+        estimate = self.wait_estimate_s
+        return f"{where}, about {estimate:.0f} s" if estimate >= 2 else f"{where}, about a second"
 
     @property
     def final(self) -> bool:
@@ -119,7 +139,7 @@ class GradingService:
                     raise SubmitError(locked)
                 # Late work is accepted and recorded, never refused.
                 late = self.policy.late_minutes(session, user_id, exercise_id, now) if mode == "submit" else None
-        queue = None if problem else self.queue_for(exercise_id)
+        queue = None if problem else self.queue_for(exercise_id, own_text=bool(own_files))
         with self.sessions() as session:
             sub = submissions.create_submission(
                 session, user_id=user_id, exercise_id=exercise_id, mode=mode, code=text,
@@ -132,8 +152,14 @@ class GradingService:
             submission_id = sub.id
         if problem:
             return SubmitReceipt(submission_id, "error", problem)
+        if mode == "run":
+            # Clicking Run again means the learner wants the newer code checked: the older one still
+            # waiting would only hold a slot (a Submit is an attempt and always stays).
+            with self.sessions() as session:
+                submissions.replace_waiting_runs(session, user_id=user_id, exercise_id=exercise_id,
+                                                 newer_id=submission_id)
         try:
-            self.backend.enqueue(submission_id, queue)
+            self.backend.enqueue(submission_id, queue, owner=user_id)
         except Exception:  # a broker outage must not leave a row queued that no worker will ever see
             log.exception("could not queue submission %s", submission_id)
             reason = ("The grading queue is unreachable right now, so your code was not graded. "
@@ -192,12 +218,12 @@ class GradingService:
         except InputError as exc:
             raise SubmitError(str(exc)) from None
 
-    def queue_for(self, exercise_id: str) -> str:
-        """``gpu`` for GPU exercises when a GPU worker is alive, else ``cpu`` (their CPU profile)."""
-        device = self.bank.exercises[exercise_id].device
-        if device in ("gpu", "gpu-preferred") and self.backend.gpu_available():
-            return "gpu"
-        return "cpu"
+    def queue_for(self, exercise_id: str, own_text: bool = False) -> str:
+        """The job's lane (``grading.lanes``): ``gpu`` for GPU exercises when a GPU worker is alive,
+        ``long`` for training labs and runs on the learner's own text, else ``cpu``."""
+        spec = self.bank.exercises[exercise_id]
+        gpu = spec.device in ("gpu", "gpu-preferred") and self.backend.gpu_available()
+        return lane_for(spec.limits.time_s, device=spec.device, own_text=own_text, gpu_available=gpu)
 
     def live_charts(self, *, user_id: int, submission_id: int) -> list[dict[str, Any]]:
         """Charts the learner's running submission has published so far ([] if none or not theirs)."""
@@ -224,7 +250,24 @@ class GradingService:
                 tests=tests, artifacts=[_artifact(a.payload) for a in sub.artifacts],
                 output=learner_output(sub.output, tests), late_minutes=sub.late_minutes,
                 inputs=tuple(input_names(session, sub.id)) if sub.mode == "run" else (),
+                lane=sub.queue, **(self._queue_place(session, sub) if sub.status == "queued" else {}),
             )
+
+    def _queue_place(self, session: Session, sub: Submission) -> dict[str, Any]:
+        """Where a queued submission stands in its lane, and how long it should take."""
+        if sub.queue is None:
+            return {}
+        ahead = session.scalar(select(func.count()).select_from(Submission).where(
+            Submission.queue == sub.queue, Submission.status == "queued", Submission.id < sub.id)) or 0
+        recent = session.execute(
+            select(Submission.started_at, Submission.finished_at)
+            .where(Submission.queue == sub.queue, Submission.status.in_(("passed", "failed")),
+                   Submission.started_at.is_not(None), Submission.finished_at.is_not(None))
+            .order_by(Submission.id.desc()).limit(RECENT_JOBS)).all()
+        durations = [(done - started).total_seconds() for started, done in recent]
+        position = ahead + 1
+        return {"queue_position": position,
+                "wait_estimate_s": wait_estimate_s(position, self.backend.lane_slots(sub.queue), durations)}
 
 
 def _artifact(payload: str) -> dict[str, Any]:

@@ -1,7 +1,8 @@
 """A grading worker for the Celery backend: ``python -m grading.worker``.
 
-    python -m grading.worker                       # queue cpu (and gpu too when this machine has a GPU)
-    python -m grading.worker --queues cpu --concurrency 4
+    python -m grading.worker                       # queues cpu and long (and gpu when this machine has a GPU)
+    python -m grading.worker --queues cpu --concurrency 4     # short work only: quick Submits never wait
+    python -m grading.worker --queues long --concurrency 2    # training labs and own-text runs
     CHECKER_GPU=yes python -m grading.worker --queues gpu,cpu
 
 It reads the same settings as the app (DATABASE_URL, CELERY_BROKER_URL, CHECKER_* ...),
@@ -100,8 +101,8 @@ class WorkerRuntime:
 def main(argv: list[str] | None = None) -> int:
     """Parse arguments, start the runtime and run the Celery worker until stopped."""
     parser = argparse.ArgumentParser(prog="python -m grading.worker", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--queues", default="", help="comma-separated: cpu, gpu (default: cpu, plus gpu on a GPU "
-                                                     "machine)")
+    parser.add_argument("--queues", default="", help="comma-separated lanes: cpu (short work), long, gpu "
+                                                     "(default: cpu,long, plus gpu on a GPU machine)")
     parser.add_argument("--concurrency", type=int, default=None, help="jobs at once (default CHECKER_WORKERS)")
     parser.add_argument("--loglevel", default="INFO")
     args = parser.parse_args(argv)
@@ -113,9 +114,9 @@ def main(argv: list[str] | None = None) -> int:
             queues = tuple(q.strip() for q in args.queues.split(",") if q.strip())
             unknown = set(queues) - set(QUEUES)
             if unknown or not queues:
-                raise SettingsError(f"--queues {args.queues!r}: use cpu, gpu or cpu,gpu")
+                raise SettingsError(f"--queues {args.queues!r}: use one or more of cpu, long, gpu (e.g. cpu,long)")
         else:
-            queues = ("gpu", "cpu") if find_gpu(settings.checker_gpu) else ("cpu",)
+            queues = ("gpu", "cpu", "long") if find_gpu(settings.checker_gpu) else ("cpu", "long")
         runtime = WorkerRuntime(settings, queues, concurrency)
     except SettingsError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -79,8 +79,8 @@ def make_backend(settings: Settings, bank: ContentBank,
     has_gpu = getattr(checker, "gpu", None) is not None
     host = socket.gethostname()
     jobs = JobContext(bank, checker, sessions, worker=f"{host}:{os.getpid()}/local", live=MemoryLiveBoard())
-    return checker, LocalPool(jobs,
-                              workers=settings.checker_workers, has_gpu=has_gpu)
+    return checker, LocalPool(jobs, workers=settings.checker_workers, has_gpu=has_gpu,
+                              long_slots=settings.checker_long_slots)
 
 
 def build_context(settings: Settings, *, recover: bool = True) -> AppContext:

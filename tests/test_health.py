@@ -57,13 +57,13 @@ def test_queue_depth_counts_waiting_and_running_work_per_queue(db_session, learn
     assert (cpu.queued, cpu.running, cpu.oldest_queued_s) == (3, 1, 300.0)
     assert (gpu.queued, gpu.running, gpu.oldest_queued_s) == (1, 0, 20.0)
     assert snap.oldest_queued_s == 300.0
-    assert set(snap.queues) == {"cpu", "gpu"}
+    assert set(snap.queues) == {"cpu", "long", "gpu"}
 
 
 def test_an_empty_queue_is_shown_as_empty_and_unrouted_work_gets_its_own_line(db_session, learner_id, pool):
     snap = health_snapshot(db_session, pool, NOW)
     assert {q: (d.queued, d.running, d.oldest_queued_s) for q, d in snap.queues.items()} == \
-        {"cpu": (0, 0, None), "gpu": (0, 0, None)}
+        {"cpu": (0, 0, None), "long": (0, 0, None), "gpu": (0, 0, None)}
     assert snap.oldest_queued_s is None
     add(db_session, learner_id, queue=None, status="queued", created=ago(45))  # queued before queues existed
     snap = health_snapshot(db_session, pool, NOW)
@@ -139,9 +139,9 @@ def test_an_admin_sees_the_health_page(tiny_app_env):
     at = open_page(add_account(tiny_app_env, "boss", "admin"))
     assert [t.value for t in at.title] == ["Grading health"]
     labels = [m.label for m in at.metric]
-    assert "cpu queue" in labels and "gpu queue" in labels and "Longest wait" in labels
+    assert "cpu queue" in labels and "long queue" in labels and "gpu queue" in labels and "Longest wait" in labels
     workers = at.dataframe[0].value
-    assert list(workers["slots"]) == [1] and list(workers["queues"]) == ["cpu"]  # CHECKER_WORKERS=1, no GPU
+    assert list(workers["slots"]) == [1] and list(workers["queues"]) == ["cpu, long"]  # CHECKER_WORKERS=1, no GPU
     assert any("Nothing was graded in the last hour" in c.value for c in at.caption)
 
 

@@ -50,7 +50,8 @@ def test_killing_the_app_mid_job_loses_nothing(tmp_path, content_tree):
         with ctx.sessions() as session:
             uid = users.create_user(session, "ada", "password-123").id
             session.commit()
-        ids = [ctx.grading.submit(user_id=uid, exercise_id="double", code={SLOW_PASS!r}, mode="run").submission_id
+        # Submits (a newer Run would replace a waiting one): every one must survive the kill.
+        ids = [ctx.grading.submit(user_id=uid, exercise_id="double", code={SLOW_PASS!r}, mode="submit").submission_id
                for _ in range(5)]
         while True:
             with ctx.sessions() as session:

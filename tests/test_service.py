@@ -26,11 +26,11 @@ def test_a_submission_is_stored_as_queued_before_its_job_starts(tiny_ctx):
     seen = []
 
     class Recording(LocalPool):
-        def enqueue(self, submission_id, queue="cpu"):
+        def enqueue(self, submission_id, queue="cpu", owner=None):
             with tiny_ctx.sessions() as session:
                 sub = submissions.get_submission(session, submission_id)
-                seen.append((sub.status, sub.queue, queue))
-            super().enqueue(submission_id, queue)
+                seen.append((sub.status, sub.queue, queue, owner == sub.user_id))
+            super().enqueue(submission_id, queue, owner)
 
     tiny_ctx.grading.backend = Recording(tiny_ctx.backend.ctx, workers=1)
     user_id = new_user(tiny_ctx)
@@ -38,7 +38,7 @@ def test_a_submission_is_stored_as_queued_before_its_job_starts(tiny_ctx):
                                       code="def double(x):\n    return x * 2\n", mode="submit")
     view = wait_final(tiny_ctx, user_id, receipt.submission_id)
     tiny_ctx.grading.backend.shutdown()
-    assert seen == [("queued", "cpu", "cpu")]
+    assert seen == [("queued", "cpu", "cpu", True)]
     assert view.status == "passed" and view.score == 10 and len(view.tests) == 3
     assert view.artifacts[0]["kind"] == "line"
     assert "torch.randn(rows, 3)" not in view.output  # Submit shows output, never hidden tests' source

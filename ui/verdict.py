@@ -38,7 +38,10 @@ def render_verdict(view: VerdictView, live: list[dict] | None = None) -> None:
     """The verdict and whatever the tests published; while it runs, the ``live`` charts so far."""
     data = asdict(view)
     if not view.final:
-        st.info(f"{mode_label(data)}: {STATUS_TEXT.get(view.status, view.status)}", icon="⏳")
+        status = STATUS_TEXT.get(view.status, view.status)
+        if view.waiting_note:
+            status = f"Queued: {view.waiting_note}…"
+        st.info(f"{mode_label(data)}: {status}", icon="⏳")
         for chart in live or ():
             render_artifact(chart)
         return
