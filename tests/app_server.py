@@ -24,6 +24,7 @@ def running_app(data_dir: Path, content_dir: Path, **env: str) -> Iterator[str]:
     The log goes to ``<data_dir>/streamlit.log`` (its tail is in the failure when it does not start)."""
     port = free_port()
     environ = {**os.environ, "COURSE_DATA_DIR": str(data_dir), "COURSE_CONTENT_DIR": str(content_dir), **env}
+    data_dir.mkdir(parents=True, exist_ok=True)  # on PostgreSQL nothing else has made it
     log_path = data_dir / "streamlit.log"
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(

@@ -93,6 +93,13 @@ def wait_final(ctx, submission_id: int, timeout_s: float = 120) -> Submission:
     raise AssertionError(f"submission {submission_id} not final after {timeout_s} s")
 
 
+def wait_running(ctx, user_id: int, submission_id: int) -> None:
+    deadline = time.monotonic() + 30
+    while ctx.grading.verdict(user_id=user_id, submission_id=submission_id).status == "queued":
+        assert time.monotonic() < deadline, "the job never started"
+        time.sleep(0.02)
+
+
 def submit(ctx, user_id: int, exercise_id: str, code: str, mode: str = "run") -> int:
     receipt = ctx.grading.submit(user_id=user_id, exercise_id=exercise_id, code=code, mode=mode)
     assert receipt.status == "queued", receipt
@@ -102,8 +109,9 @@ def submit(ctx, user_id: int, exercise_id: str, code: str, mode: str = "run") ->
 def test_a_short_job_goes_past_long_work_that_holds_its_slot(platform):
     ctx, people = platform
     first_long = submit(ctx, people["ada"], "slow-double", SLOW.format(s=6))
+    wait_running(ctx, people["ada"], first_long)
     second_long = submit(ctx, people["bob"], "slow-double", SLOW.format(s=6))
-    time.sleep(1.0)
+    time.sleep(0.5)
     queued = ctx.grading.verdict(user_id=people["bob"], submission_id=second_long)
     assert queued.status == "queued" and queued.lane == LONG and queued.queue_position == 1
     assert queued.waiting_note.startswith("1st in the long-job lane")
@@ -132,6 +140,7 @@ def test_one_learner_runs_one_job_per_lane_at_a_time(platform):
 def test_a_newer_run_replaces_the_learners_run_still_waiting(platform):
     ctx, people = platform
     blocker = submit(ctx, people["ada"], "double", SLOW.format(s=3))   # ada's one short job at a time
+    wait_running(ctx, people["ada"], blocker)
     older = submit(ctx, people["ada"], "double", "def double(x):\n    return x * 3\n")
     newer = submit(ctx, people["ada"], "double", QUICK)
     replaced = wait_final(ctx, older)
