@@ -1,11 +1,12 @@
 """Short work under long load: how long a quick Submit waits while training labs hold the long slots.
 
-    .venv/bin/python bench/fairness.py [--seconds 60] [--interval 1.0] [--workers 2] [--long-slots 1]
+    .venv/bin/python bench/fairness.py [--seconds 60] [--interval 0.5] [--workers 2] [--long-slots 1]
 
 A real platform on a throw-away SQLite file and the real content, local pool of ``--workers``
 slots: learners keep a GPT training lab (``gpt-tiny-shakespeare``, about 80 s, the long lane)
 running on every long slot, with one more long job always waiting. Meanwhile other learners
-submit short exercises (reference solutions) every ``--interval`` seconds for ``--seconds``.
+submit short exercises (reference solutions) at random, ``--interval`` seconds apart on average,
+for ``--seconds``.
 A short job's wait is from its submit to a slot claiming it (the database's own timestamps).
 The last line is the figure: ``short-job wait under long load: p50 X s, p95 Y s`` (target: p95 ≤ 1 s).
 ``--long-slots`` equal to ``--workers`` shows what it would be without a reserved short slot.
@@ -13,6 +14,7 @@ The last line is the figure: ``short-job wait under long load: p50 X s, p95 Y s`
 from __future__ import annotations
 
 import argparse
+import random
 import shutil
 import sys
 import tempfile
@@ -38,7 +40,7 @@ def main() -> int:
     """Run the load and print the short jobs' waits; exit 1 when the corpus is missing."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=60)
-    parser.add_argument("--interval", type=float, default=1.0)
+    parser.add_argument("--interval", type=float, default=0.5)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--long-slots", type=int, default=1)
     args = parser.parse_args()
@@ -61,7 +63,7 @@ def main() -> int:
             ctx.close()
     print(f"{len(waits)} short Submits among long jobs on {args.long_slots} of {args.workers} slots; "
           f"verdicts: {', '.join(f'{s}={statuses.count(s)}' for s in sorted(set(statuses)))}")
-    print(f"short-job wait under long load: p50 {percentile(waits, 50):.2f} s, p95 {percentile(waits, 95):.2f} s")
+    print(f"short-job wait under long load: p50 {percentile(waits, 50):.3f} s, p95 {percentile(waits, 95):.3f} s")
     return 0
 
 
@@ -82,15 +84,18 @@ def load(ctx, args: argparse.Namespace) -> tuple[list[float], list[str]]:
             raise SystemExit("the long jobs did not start")
         time.sleep(0.1)
     short_ids = []
+    rng = random.Random(0)
     start = time.monotonic()
     i = 0
+    # Arrivals at random (a Poisson process, ``--interval`` apart on average), so short jobs
+    # sometimes meet each other as well as the training.
     while time.monotonic() - start < args.seconds:
         exercise = SHORT_EXERCISES[i % len(SHORT_EXERCISES)]
         receipt = ctx.grading.submit(user_id=learners[i % len(learners)], exercise_id=exercise,
                                      code=bank.exercises[exercise].solution_path.read_text(), mode="submit")
         short_ids.append(receipt.submission_id)
         i += 1
-        time.sleep(args.interval)
+        time.sleep(rng.expovariate(1 / args.interval))
     if running_long(ctx) < args.long_slots:
         print("warning: a long slot went idle during the run; lengthen the long jobs or shorten --seconds",
               file=sys.stderr)
