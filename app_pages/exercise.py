@@ -3,8 +3,8 @@ from datetime import datetime, timezone
 
 import streamlit as st
 
-from portal.exercise import (SubmitError, attempts, earned_solution, hints_revealed, latest_submission, load_code,
-                             prompt_body, reveal_hint, save_code)
+from portal.exercise import (VERDICT_WAIT_AFTER_CLICK_S, SubmitError, attempts, earned_solution, hints_revealed,
+                             latest_submission, load_code, prompt_body, reveal_hint, save_code)
 from portal.leaderboard import cohort_leaderboard, member_cohorts
 from portal.navigation import referenced_items, render_references
 from portal.pacing import exercise_lock
@@ -89,6 +89,8 @@ with editor_col, st.container(key="exercise_editor"):
         try:
             receipt = ctx.grading.submit(user_id=user.id, exercise_id=spec.id, code=action.code, mode=action.kind)
             st.session_state[SUB_KEY] = receipt.submission_id
+            ctx.grading.await_final(user_id=user.id, submission_id=receipt.submission_id,
+                                    timeout_s=VERDICT_WAIT_AFTER_CLICK_S)
         except SubmitError as exc:
             st.error(str(exc))
     if code is None:

@@ -184,6 +184,14 @@ def write_workspace(job: Job) -> dict:
 GPU = False
 """Set by --gpu: this slot's jobs may use the GPU."""
 
+UNUSED_PLUGINS = [arg for name in ("cacheprovider", "debugging", "doctest", "faulthandler", "junitxml", "legacypath",
+                                   "logging", "pastebin", "setuponly", "setupplan", "stepwise", "subtests", "unittest")
+                  for arg in ("-p", f"no:{name}")]
+"""pytest's plugins no judged test needs: each costs the judge's pytest set-up and per-test hooks (about
+10 ms a job together; bench/verdict_latency.py). The tests are plain functions (no unittest or doctest
+cases); results travel on the result stream, not JUnit; the judge has no terminal to debug on; and the
+learner's code (and its logging) runs in the learner's process, whose output is not pytest's to capture."""
+
 
 def confine(job: Job, paths: dict, uid: int, keep: tuple[int, ...], cgroups: dict,
             groups: tuple[int, ...] = ()) -> None:
@@ -268,7 +276,7 @@ def judge_child(job: Job, paths: dict, result_w: int, sock: int, cgroups: dict) 
         stream = ResultStream(result_w, hide=hidden, token=job.pop("token"))
         # The harness's plugins are imported before pytest could rewrite them: that warning is about
         # the grader, not the learner's code (sandbox/cold.py passes the same filter).
-        code = pytest.main(["-q", "-p", "no:cacheprovider", "-p", "metric_gate", "-o", "addopts=", "--tb=short",
+        code = pytest.main(["-q", *UNUSED_PLUGINS, "-p", "metric_gate", "-o", "addopts=", "--tb=short",
                             "-W", "ignore::pytest.PytestAssertRewriteWarning",
                             "--rootdir", paths["code"], *job["tests"]],
                            plugins=[stream])
@@ -362,7 +370,7 @@ def run_job(job: Job, cgroups: dict) -> Answer:
         with open(f"{memory_dir}/memory.limit_in_bytes", "w") as f:
             f.write(str(int(job["limits"]["memory_mb"]) * 1024 * 1024))
     oom_before = read_cgroup(memory_dir, "memory.oom_control")
-    phases["setup"] = time.monotonic() - start
+    phases["workspace"] = time.monotonic() - start
     judge_end, learner_end = socket.socketpair()
     learner_pid = os.fork()
     if learner_pid == 0:
@@ -376,6 +384,7 @@ def run_job(job: Job, cgroups: dict) -> Answer:
         judge_child(job, paths, result_w, judge_end.fileno(), cgroups)
     judge_end.close()
     os.close(result_w)
+    phases["forked"] = time.monotonic() - start
     records, buffer, timed_out = [], b"", False
     deadline = start + float(job["limits"]["time_s"])
     # Watch both the result pipe and the child itself: processes the child forked may hold the
@@ -407,7 +416,7 @@ def run_job(job: Job, cgroups: dict) -> Answer:
     selector.close()
     os.close(pidfd)
     os.close(result_r)
-    phases["child"] = time.monotonic() - start
+    phases["tests"] = time.monotonic() - start
     # The pipe can close while the child lives on; kill its group, reap it, then anything of
     # the slot's uid that escaped the group (a daemon). A zombie would still count as alive.
     for group in (pid, learner_pid):
@@ -417,8 +426,7 @@ def run_job(job: Job, cgroups: dict) -> Answer:
             pass
     _, status, usage = os.wait4(pid, 0)
     _, learner_status, learner_usage = os.wait4(learner_pid, 0)
-    phases["waited"] = time.monotonic() - start
-    phases["kill_rounds"] = max(kill_uid(job["uid"]), kill_uid(job["judge_uid"]))
+    kill_rounds = max(kill_uid(job["uid"]), kill_uid(job["judge_uid"]))
     phases["reaped"] = time.monotonic() - start
     for line in buffer.split(b"\n"):
         if line.strip():
@@ -426,6 +434,9 @@ def run_job(job: Job, cgroups: dict) -> Answer:
                 records.append(json.loads(line))
             except ValueError:
                 records.append({"event": "garbage"})
+    collected = next((r.get("at") for r in records if isinstance(r, dict) and r.get("event") == "collected"), None)
+    if type(collected) is float and start <= collected <= start + phases["tests"]:
+        phases["collected"] = collected - start  # the judge's word, only for the latency log
     output, size = b"", os.path.getsize(paths["output"])
     with open(paths["output"], "rb") as f:
         output = f.read(int(job["limits"]["output_kb"]) * 1024)
@@ -439,12 +450,26 @@ def run_job(job: Job, cgroups: dict) -> Answer:
         "duration_s": time.monotonic() - start, "phases": phases,
         "cpu_s": usage.ru_utime + usage.ru_stime + learner_usage.ru_utime + learner_usage.ru_stime,
     }
-    shutil.rmtree(paths["root"], ignore_errors=True)
-    os.unlink(paths["output"])
+    phases["kill_rounds"] = kill_rounds
+    phases["answered"] = time.monotonic() - start
+    return answer
+
+
+def clean_up(job: Job) -> None:
+    """Remove what a job left (its workspace, output file and anything in ``/tmp``).
+
+    Runs after the answer is sent, so the learner does not wait for it; the next job is read
+    from stdin only after it, so no job ever sees another's files. Every process of the slot's
+    uids is already dead (``run_job``), so nothing writes here any more."""
+    root = f"{JOBS}/{job['id']}"
+    shutil.rmtree(root, ignore_errors=True)
+    try:
+        os.unlink(f"{OUTPUT}/{job['id']}.txt")
+    except FileNotFoundError:
+        pass
     for entry in os.listdir("/tmp"):
         shutil.rmtree(f"/tmp/{entry}", ignore_errors=True) if os.path.isdir(f"/tmp/{entry}") \
             else os.unlink(f"/tmp/{entry}")
-    return answer
 
 
 class LivePoller:
@@ -535,6 +560,7 @@ def main() -> None:
             answer = failure
         out.write(json.dumps(answer) + "\n")
         out.flush()
+        clean_up(job)
 
 
 if __name__ == "__main__":

@@ -100,6 +100,9 @@ class AttemptRow:
 
 
 OWN_TEXT_MODE = "own text (not graded)"
+VERDICT_WAIT_AFTER_CLICK_S = 0.6
+"""After a Run or Submit click the page waits this long for the verdict before it shows "Queued…"
+and polls: a warm verdict (about 0.1 s) is then drawn by the click's own rerun, not a poll later."""
 """How attempt lists name a playground run on the learner's own text; it has no score."""
 
 

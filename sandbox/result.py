@@ -71,6 +71,9 @@ class CheckResult:
     duration_s: float = 0.0
     cpu_s: float | None = None
     """CPU seconds the test process used (user + system), where the engine measures it."""
+    phases: dict[str, float] = field(default_factory=dict, compare=False)
+    """When the engine finished each step (``time.monotonic()``: forked, collected, tests,
+    answered, report), where it measures them; for the latency log only, never stored."""
 
     @property
     def passed_count(self) -> int:

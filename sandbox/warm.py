@@ -33,7 +33,7 @@ import subprocess
 import threading
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
@@ -65,6 +65,8 @@ ANSWER_GRACE_S = 30
 JOBS_TMPFS_BYTES = 256 * 1024 * 1024
 TMP_TMPFS_BYTES = 128 * 1024 * 1024
 OUTPUT_TMPFS_BYTES = 32 * 1024 * 1024  # above the 16 MB file-size limit
+ZYGOTE_STEPS = ("workspace", "forked", "collected", "tests", "reaped")
+"""The zygote's answer times these steps of a job (seconds from when it read the job)."""
 
 
 @dataclass
@@ -328,18 +330,22 @@ class WarmChecker:
                    "inputs": checked_for_workspace(inputs) if inputs is not None else None,
                    "limits": {"time_s": spec.limits.time_s, "memory_mb": spec.limits.memory_mb,
                               "processes": spec.limits.processes, "output_kb": spec.limits.output_kb}}
+            sent = time.monotonic()
             answer = slot.run(job, spec.limits.time_s + ANSWER_GRACE_S,
                               on_live=(lambda texts: on_live(decode_artifacts(texts))) if on_live else None)
+            answered = time.monotonic()
         finally:
             self._slots.put(slot)
         if answer is None or "internal_error" in answer:
             log.warning("slot %s failed: %s", slot.index, (answer or {}).get("internal_error", "no answer"))
             return CheckResult.from_error("The grader restarted while running your code; it was not judged. "
                                           "Please submit again.")
-        return self._result(spec, test_files, sources, answer, token)
+        result = self._result(spec, test_files, sources, answer, token)
+        # The zygote's steps are counted from when it read the job, about when it was sent.
+        steps = {name: sent + answer["phases"][name] for name in ZYGOTE_STEPS if name in answer["phases"]}
+        return replace(result, phases=steps | {"answered": answered, "report": time.monotonic()})
 
     def _result(self, spec, test_files, sources, answer: Answer, token: str) -> CheckResult:
-        log.debug("job %s phases %s", answer["id"], answer["phases"])
         output = answer["output"] + ("\n[output truncated]" if answer["output_truncated"] else "")
         duration = answer["duration_s"]
         expected = {name: expected_tests(sources[name]) for name in test_files}

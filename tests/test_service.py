@@ -1,6 +1,8 @@
 """The grading service and local queue with a real database file and the real sandbox."""
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from grading.jobs import grade_submission
@@ -143,3 +145,28 @@ def test_many_learners_submitting_at_the_same_moment_are_all_stored(tiny_ctx):
     with ThreadPoolExecutor(max_workers=24) as pool:
         receipts = list(pool.map(submit, range(96)))
     assert {r.status for r in receipts} == {"error"} and len({r.submission_id for r in receipts}) == 96
+
+
+def test_await_final_returns_with_the_verdict_and_gives_up_at_its_timeout(tiny_ctx):
+    user_id = new_user(tiny_ctx)
+    other = new_user(tiny_ctx, "grace")
+    receipt = tiny_ctx.grading.submit(user_id=user_id, exercise_id="double",
+                                      code="def double(x):\n    return x * 2\n", mode="run")
+    assert tiny_ctx.grading.await_final(user_id=user_id, submission_id=receipt.submission_id, timeout_s=60)
+    assert tiny_ctx.grading.verdict(user_id=user_id, submission_id=receipt.submission_id).status == "passed"
+    # Someone else's submission is never waited for.
+    started = time.monotonic()
+    assert not tiny_ctx.grading.await_final(user_id=other, submission_id=receipt.submission_id, timeout_s=5)
+    assert time.monotonic() - started < 1
+
+    class Stalled(LocalPool):
+        def enqueue(self, submission_id, queue="cpu", owner=None):
+            pass  # nothing grades it: it stays queued
+
+    tiny_ctx.grading.backend = Stalled(tiny_ctx.backend.ctx, workers=1)
+    stalled = tiny_ctx.grading.submit(user_id=user_id, exercise_id="double",
+                                      code="def double(x):\n    return x * 2\n", mode="run")
+    started = time.monotonic()
+    assert not tiny_ctx.grading.await_final(user_id=user_id, submission_id=stalled.submission_id, timeout_s=0.3)
+    assert 0.3 <= time.monotonic() - started < 2
+    tiny_ctx.grading.backend.shutdown()
