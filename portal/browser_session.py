@@ -25,14 +25,17 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import contextlib
 import threading
 from datetime import timedelta
+from typing import Iterator
 from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from config import Settings
 from db import login_sessions
+from db.engine import SQLITE_BEGIN_OPTION
 from portal.auth import CurrentUser, current_user_of
 
 COOKIE_NAME = "course_session"
@@ -113,19 +116,31 @@ class BrowserSessions:
                     _keys[name] = login_sessions.signing_key(session)
             return _keys[name]
 
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[Session]:
+        """A transaction that reads then writes, holding SQLite's write lock from its BEGIN.
+
+        A plain (deferred) transaction that read first cannot take the lock once another
+        connection has committed since its read: SQLite then fails at once with "database is
+        locked", busy timeout or not, and with many learners logging in while verdicts are
+        stored it did (bench/sessions.py). Other databases ignore the option."""
+        with self.sessions() as session, session.begin():
+            session.connection(execution_options={SQLITE_BEGIN_OPTION: "IMMEDIATE"})
+            yield session
+
     def log_in(self, user_id: int) -> str:
         """Open a session; returns its token."""
-        with self.sessions() as session, session.begin():
+        with self._writing() as session:
             return login_sessions.start(session, user_id, self.lifetime)
 
     def ticket(self, token: str, browser: str) -> str | None:
         """A one-time ticket handing this session to the browser with cookie ``browser``."""
-        with self.sessions() as session, session.begin():
+        with self._writing() as session:
             return login_sessions.hand_over(session, token, browser)
 
     def claim_cookie(self, ticket: str, browser: str) -> str | None:
         """The signed cookie value for a ticket (None: unknown, used, expired or another browser's)."""
-        with self.sessions() as session, session.begin():
+        with self._writing() as session:
             token = login_sessions.claim(session, ticket, browser, self.lifetime)
         return sign(self.key(), token) if token else None
 

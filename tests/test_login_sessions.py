@@ -270,3 +270,23 @@ def test_the_logout_route_drops_the_cookie_only_once_the_session_ended(routes, l
     store.log_out(token)
     status, headers = call(app, "/auth/logout", {"course_session": value})
     assert status == 303 and "Max-Age=0" in set_cookies(headers)["course_session"]
+
+
+def test_a_ticket_is_claimed_while_another_connection_writes(db_sessions, learner_id):
+    """Log-ins read then write: on SQLite such a transaction that read before another connection's
+    commit failed at once with "database is locked" (many learners logging in while verdicts were
+    stored, bench/sessions.py); it now holds the write lock from its start and waits its turn."""
+    import threading
+
+    store = BrowserSessions(db_sessions, Settings())
+    ticket = store.ticket(store.log_in(learner_id), "browser-1")
+    writer = db_sessions()  # a worker storing a verdict, say: it holds the write lock for a moment
+    writer.begin()
+    login_sessions.start(writer, learner_id, LIFETIME)
+    commit = threading.Timer(0.3, writer.commit)
+    commit.start()
+    try:
+        assert store.claim_cookie(ticket, "browser-1") is not None
+    finally:
+        commit.join()
+        writer.close()
