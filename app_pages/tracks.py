@@ -6,6 +6,7 @@ import streamlit as st
 from portal.catalog import all_outlines, enroll, unenroll
 from portal.landing import learner_home
 from portal.pacing import schedule
+from ui.resources import embed_choice, render_resources
 from ui.session import get_context, require_user
 
 ctx = get_context()
@@ -46,6 +47,9 @@ with st.expander("About this track", expanded=outline.done_count == 0):
         st.session_state["track_flash"] = "Added to your tracks."
         st.rerun()
 
+# Outside resources live on the track's modules (courseware.spec.Resource), by module id.
+resources = {m.id: m.resources for m in outline.track.modules}
+embed = embed_choice() if any(resources.values()) else False
 for module in outline.modules:
     with st.container(border=True):
         st.subheader(f"{module.title}  ·  {module.done_count}/{module.total}")
@@ -55,6 +59,7 @@ for module in outline.modules:
             st.caption(("🔒 opens " if not when.is_open else "opened ") + f"{when.opens_on:%d %b %Y}{due}")
         if module.summary:
             st.caption(module.summary)
+        render_resources(resources.get(module.id, ()), embed)
         for item in module.items:
             tick = "✅" if item.done else ("🕒" if item.coming else ("🔒" if item.lock else "⬜"))
             if item.coming:

@@ -17,8 +17,8 @@ import yaml
 
 from courseware import prose
 from courseware.spec import (
-    METRIC_NAME, ContentBank, ExerciseSpec, LeaderboardSpec, Lesson, Limits, Module, ModuleItem, QuizQuestion,
-    Track,
+    METRIC_NAME, RESOURCE_KINDS, ContentBank, ExerciseSpec, LeaderboardSpec, Lesson, Limits, Module, ModuleItem,
+    QuizQuestion, Resource, Track,
 )
 
 from harness.contract import HIDDEN_TEST_FILE, PUBLIC_TEST_FILE, RESERVED_NAMES
@@ -407,6 +407,10 @@ def load_track(path: Path, c: _Collector) -> Track | None:
         c.add(path, "id", f"{track_id!r} must match the file name {path.stem!r}")
     title = c.require(data, "title", str, path)
     description = c.require(data, "description", str, path, default="")
+    syllabus = c.require(data, "syllabus", str, path, default=None)
+    if syllabus is not None and not SYLLABUS_NAME.fullmatch(syllabus):
+        c.add(path, "syllabus", f"{syllabus!r} must be a file name in ../shared/syllabi, like 002_70a9e4b9c1423fa5.txt")
+    covers = _load_covers(data.get("covers"), path, "covers", c)
     raw_modules = c.require(data, "modules", list, path)
     modules: list[Module] = []
     for i, raw in enumerate(raw_modules or []):
@@ -416,9 +420,9 @@ def load_track(path: Path, c: _Collector) -> Track | None:
     ids = [m.id for m in modules]
     for dup in sorted({x for x in ids if ids.count(x) > 1}):
         c.add(path, "modules", f"module id {dup!r} is used twice")
-    if None in (track_id, title, raw_modules) or len(modules) != len(raw_modules):
+    if None in (track_id, title, raw_modules, covers) or len(modules) != len(raw_modules):
         return None
-    return Track(track_id, title, description, tuple(modules), path)
+    return Track(track_id, title, description, tuple(modules), path, syllabus, covers)
 
 
 def _load_module(raw: Any, path: Path, prefix: str, c: _Collector) -> Module | None:
@@ -432,6 +436,9 @@ def _load_module(raw: Any, path: Path, prefix: str, c: _Collector) -> Module | N
     week = c.require(raw, "week", int, path, prefix, default=1)
     summary = c.require(raw, "summary", str, path, prefix, default="")
     raw_items = c.require(raw, "items", list, path, prefix)
+    resources = _load_resources(raw.get("resources"), path, prefix, c)
+    covers = _load_covers(raw.get("covers"), path, prefix + "covers", c)
+    not_covered = _load_not_covered(raw.get("not_covered"), path, prefix + "not_covered", c)
     items: list[ModuleItem] = []
     for j, item in enumerate(raw_items or []):
         field = f"{prefix}items[{j}]"
@@ -443,10 +450,83 @@ def _load_module(raw: Any, path: Path, prefix: str, c: _Collector) -> Module | N
         if not isinstance(coming, bool):
             c.add(path, field + ".coming", "must be true or false")
             continue
-        items.append(ModuleItem(kinds[0], item[kinds[0]], coming))
-    if None in (mod_id, title, week, raw_items) or len(items) != len(raw_items):
+        for key in sorted(str(k) for k in item if k not in (kinds[0], "coming", "covers")):
+            c.add(path, f"{field}.{key}", "is not an item field (lesson or exercise, coming, covers)")
+        item_covers = _load_covers(item.get("covers"), path, field + ".covers", c)
+        if item_covers is None:
+            continue
+        items.append(ModuleItem(kinds[0], item[kinds[0]], coming, item_covers))
+    if None in (mod_id, title, week, raw_items, resources, covers, not_covered) or len(items) != len(raw_items):
         return None
-    return Module(mod_id, title, week, summary, tuple(items))
+    return Module(mod_id, title, week, summary, tuple(items), resources, covers, not_covered)
+
+
+SYLLABUS_NAME = re.compile(r"[A-Za-z0-9_.-]+\.(txt|md)")
+RESOURCE_FIELDS = ("title", "url", "kind", "required", "note", "covers")
+URL = re.compile(r"https?://[^\s<>\"']+")
+EMBEDDED_KINDS = ("video", "playlist items")
+
+
+def _load_covers(raw: Any, path: Path, field: str, c: _Collector) -> tuple[str, ...] | None:
+    """A ``covers:`` list of syllabus item ids (checked against the syllabus by ``courseware.coverage``)."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not all(isinstance(x, str) and x.strip() for x in raw):
+        c.add(path, field, "must be a list of syllabus item ids, like [week-1-resources, python-in-1-hour] "
+                           "(`python -m courseware coverage TRACK --verbose` lists them)")
+        return None
+    return tuple(x.strip() for x in raw)
+
+
+def _load_not_covered(raw: Any, path: Path, field: str, c: _Collector) -> tuple[tuple[str, str], ...] | None:
+    """``not_covered:`` maps a syllabus item id to why the platform cannot cover it."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, dict) or not all(isinstance(k, str) and isinstance(v, str) and v.strip()
+                                            for k, v in raw.items()):
+        c.add(path, field, "must map syllabus item ids to a reason, like {join-ml-communities: "
+                           "\"a community is joined outside the platform\"}")
+        return None
+    return tuple((k, v.strip()) for k, v in raw.items())
+
+
+def _load_resources(raw: Any, path: Path, prefix: str, c: _Collector) -> tuple[Resource, ...] | None:
+    """A module's ``resources:``: outside videos, courses, articles and books, each checked field by field."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        c.add(path, prefix + "resources", "must be a list of {title, url, kind, required, note, covers}")
+        return None
+    out: list[Resource] = []
+    ok = True
+    for k, entry in enumerate(raw):
+        field = f"{prefix}resources[{k}]"
+        if not isinstance(entry, dict):
+            c.add(path, field, "must be a mapping with title, url, kind, required, note, covers")
+            ok = False
+            continue
+        problems = len(c.problems)
+        for key in sorted(str(x) for x in entry if x not in RESOURCE_FIELDS):
+            c.add(path, f"{field}.{key}", f"is not a resource field ({', '.join(RESOURCE_FIELDS)})")
+        title = c.require(entry, "title", str, path, field + ".")
+        if isinstance(title, str) and not title.strip():
+            c.add(path, field + ".title", "is empty; copy the resource's title from the syllabus")
+        kind = c.require(entry, "kind", str, path, field + ".")
+        if kind is not None and kind not in RESOURCE_KINDS:
+            c.add(path, field + ".kind", f"{kind!r} is not a resource kind ({', '.join(RESOURCE_KINDS)})")
+        url = c.require(entry, "url", str, path, field + ".", default="")
+        if url and not URL.fullmatch(url):
+            c.add(path, field + ".url", f"{url!r} is not an http(s) address; copy it from the syllabus exactly")
+        elif not url and kind in EMBEDDED_KINDS:
+            c.add(path, field + ".url", f"a {kind} needs its address (from the syllabus)")
+        required = c.require(entry, "required", bool, path, field + ".", default=True)
+        note = c.require(entry, "note", str, path, field + ".", default="")
+        covers = _load_covers(entry.get("covers"), path, field + ".covers", c)
+        if len(c.problems) > problems:
+            ok = False
+            continue
+        out.append(Resource(title.strip(), kind, url, required, note.strip(), covers))
+    return tuple(out) if ok else None
 
 
 def _resolve(bank: ContentBank, c: _Collector) -> None:

@@ -13,6 +13,8 @@ from typing import Literal
 Device = Literal["cpu", "gpu-preferred", "gpu"]
 Difficulty = Literal["easy", "medium", "hard"]
 ItemKind = Literal["lesson", "exercise"]
+RESOURCE_KINDS = ("video", "playlist items", "article", "course", "book")
+"""What an outside resource may be: ``video`` and ``playlist items`` are embedded on the track page."""
 METRIC_NAME = re.compile(r"[a-z_]{1,64}")
 """What a metric a test publishes may be called (``artifacts().metric(name, value)``)."""
 
@@ -157,6 +159,28 @@ class ModuleItem:
     id: str
     coming: bool = False
     """Listed in the syllabus but not written yet; shown greyed out, not required to resolve."""
+    covers: tuple[str, ...] = ()
+    """Ids of the syllabus items this lesson or exercise teaches (``courseware.syllabus``)."""
+
+
+@dataclass(frozen=True)
+class Resource:
+    """An outside resource a module points to (a video, a course, a book), as its syllabus names it.
+
+    Title, address, video numbers and timestamps are facts copied from the syllabus, never made up:
+    ``python -m courseware coverage`` and the tests check that every address is in the syllabus.
+    """
+
+    title: str
+    kind: str
+    """One of RESOURCE_KINDS."""
+    url: str = ""
+    """Empty where the syllabus names the resource without an address (a book)."""
+    required: bool = True
+    note: str = ""
+    """Which part, in the syllabus's words: "videos 76–84", "stop at 42:13"."""
+    covers: tuple[str, ...] = ()
+    """Ids of the syllabus items this resource answers."""
 
 
 @dataclass(frozen=True)
@@ -169,6 +193,11 @@ class Module:
     """1-based week in which the module opens for a cohort on weekly pacing."""
     summary: str
     items: tuple[ModuleItem, ...]
+    resources: tuple[Resource, ...] = ()
+    covers: tuple[str, ...] = ()
+    """Syllabus items the module as a whole answers: its own heading, week or stage in the syllabus."""
+    not_covered: tuple[tuple[str, str], ...] = ()
+    """(syllabus item id, reason) for what the platform cannot do (e.g. join a community)."""
 
 
 @dataclass(frozen=True)
@@ -181,6 +210,10 @@ class Track:
     """Markdown introduction (the syllabus's own advice belongs here)."""
     modules: tuple[Module, ...]
     path: Path
+    syllabus: str | None = None
+    """The syllabus file this track follows (a name in ``../shared/syllabi``), if any."""
+    covers: tuple[str, ...] = ()
+    """Syllabus items the description answers (the syllabus's general advice)."""
 
     def exercise_ids(self) -> list[str]:
         """Ids of the exercises this track uses (written ones only), in order."""
