@@ -5,13 +5,15 @@ sandbox is ``python -m sandbox validate``: content knows nothing of the sandbox.
     python -m courseware corpus add FILE              # install a local copy instead
     python -m courseware coverage [TRACK…]            # each track against its syllabus; exit 1 below 100 %
     python -m courseware coverage TRACK --verbose     # every syllabus item, its id and what covers it
+    python -m courseware models build [NAME…] [--force]   # the course's own pre-trained models and vectors
+    python -m courseware models list                  # what is built, with its manifest's facts
 """
 from __future__ import annotations
 
 import argparse
 import sys
 
-from courseware import corpus
+from courseware import corpus, pretrained
 from courseware.loader import ContentError, load_bank
 from courseware.syllabus import SyllabusError
 from config import SettingsError, get_settings
@@ -49,6 +51,26 @@ def _coverage(args: argparse.Namespace) -> int:
     return 0 if complete else 1
 
 
+def _models(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    if args.action == "build":
+        pretrained.build(settings.data_dir, corpus.corpus_file(settings.data_dir), args.names or None,
+                         force=args.force)
+        return 0
+    status = 0
+    for name, artefact in pretrained.ARTEFACTS.items():
+        problems = pretrained.verify(settings.data_dir, name)
+        if problems:
+            print(f"{name}: " + "; ".join(problems))
+            status = 1
+            continue
+        folder = pretrained.installed(settings.data_dir, name)
+        manifest = pretrained.read_manifest(folder)
+        print(f"{name}: {folder} ({len(manifest['files'])} files, built in {manifest['build_seconds']} s): "
+              f"{artefact.description}; {manifest['facts']}")
+    return status
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit status."""
     from pathlib import Path
@@ -65,12 +87,17 @@ def main(argv: list[str] | None = None) -> int:
     v.add_argument("--syllabi", type=Path, default=None, help="the syllabi folder (default: ../shared/syllabi)")
     v.add_argument("--verbose", action="store_true", help="list every item, its id and what covers it")
     v.set_defaults(func=_coverage)
+    m = sub.add_parser("models", help="build or list the course's own pre-trained models and vectors")
+    m.add_argument("action", choices=["build", "list"])
+    m.add_argument("names", nargs="*", help=f"for `build`: only these ({', '.join(pretrained.ARTEFACTS)})")
+    m.add_argument("--force", action="store_true", help="rebuild even when a current build is in place")
+    m.set_defaults(func=_models)
     args = parser.parse_args(argv)
     if getattr(args, "action", None) == "add" and args.file is None:
         parser.error("`corpus add` needs the path of your tinyshakespeare.txt")
     try:
         return args.func(args)
-    except (ContentError, SettingsError, corpus.CorpusError, SyllabusError) as exc:
+    except (ContentError, SettingsError, corpus.CorpusError, SyllabusError, pretrained.PretrainedError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
 

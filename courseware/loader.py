@@ -16,6 +16,7 @@ from typing import Any, Iterable
 import yaml
 
 from courseware import prose
+from courseware.pretrained import ARTEFACTS
 from courseware.spec import (
     METRIC_NAME, RESOURCE_KINDS, ContentBank, ExerciseSpec, LeaderboardSpec, Lesson, Limits, Module, ModuleItem,
     QuizQuestion, Resource, Track,
@@ -24,7 +25,7 @@ from courseware.spec import (
 from harness.contract import HIDDEN_TEST_FILE, PUBLIC_TEST_FILE, RESERVED_NAMES
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
-KNOWN_DATASETS = ("tinyshakespeare",)
+KNOWN_DATASETS = ("tinyshakespeare", *ARTEFACTS)
 CAUGHT_BY = re.compile(r"Caught by:\s*(.+)", re.IGNORECASE)
 """The line of a mutant's docstring that names the test(s) that should catch its mistake."""
 EXERCISE_FILES = ("exercise.yaml", "prompt.md", "starter.py", "solution.py",

@@ -47,6 +47,15 @@ ENV_INPUT_DIR = "COURSE_INPUT_DIR"
 """The learner's own files for a playground run (read-only)."""
 ENV_CORPUS = "COURSE_CORPUS"
 """Tiny Shakespeare, read-only, where the exercise uses it."""
+ENV_MODELS_DIR = "COURSE_MODELS_DIR"
+"""The course's own pre-trained models and vectors (``python -m courseware models build``), read-only."""
+MODELS_INSIDE = "/data/models"
+"""Where the sandbox mounts the models folder."""
+OFFLINE_ENV = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1",
+               "HF_HUB_DISABLE_PROGRESS_BARS": "1", "TRANSFORMERS_VERBOSITY": "error",
+               "TOKENIZERS_PARALLELISM": "false"}
+"""Set in every sandboxed process: jobs have no network, so Hugging Face libraries must not try it
+(and their progress bars and advice would only clutter the learner's output)."""
 
 # -- files ----------------------------------------------------------------------------------
 CODE_FILE = "submission.py"
@@ -93,6 +102,8 @@ class Job(TypedDict):
     """Those of ``tests`` whose details the learner must not see."""
     corpus: bool
     """Whether tiny Shakespeare is mounted for this exercise."""
+    models: bool
+    """Whether the models folder is mounted (at ``MODELS_INSIDE``)."""
     inputs: dict[str, str] | None
     """The learner's own files for a playground run, or None."""
     limits: JobLimits

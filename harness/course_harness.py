@@ -21,7 +21,7 @@ import re
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from contract import ENV_ARTIFACT_DIR, ENV_BRIDGE_FD, ENV_CORPUS, ENV_INPUT_DIR
+from contract import ENV_ARTIFACT_DIR, ENV_BRIDGE_FD, ENV_CORPUS, ENV_INPUT_DIR, ENV_MODELS_DIR
 
 ARTIFACT_DIR_ENV = ENV_ARTIFACT_DIR
 MAX_ARTIFACT_POINTS = 2000
@@ -282,6 +282,19 @@ def corpus_path() -> Path | None:
     """The tiny Shakespeare corpus when the platform made it available to this run, else None."""
     path = os.environ.get(ENV_CORPUS)
     return Path(path) if path and Path(path).is_file() else None
+
+
+def pretrained_path(name: str) -> Path:
+    """The folder of one of the course's pre-trained artefacts (``tiny-gpt2``, ``tiny-bert``,
+    ``word-vectors``), read-only. Fails the test with what an admin must do when it is not built."""
+    import pytest
+
+    folder = os.environ.get(ENV_MODELS_DIR)
+    path = Path(folder) / name if folder else None
+    if path is None or not (path / "MANIFEST.json").is_file():
+        pytest.fail(f"the course's pre-trained {name!r} is not installed on this grader: an admin must run "
+                    f"`python -m courseware models build` (this is not a problem with your code)", pytrace=False)
+    return path
 
 
 def own_text_path() -> Path | None:

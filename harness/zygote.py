@@ -37,6 +37,7 @@ import tempfile
 import time
 
 from contract import (CODE_FILE, JUDGE_HARNESS, ENV_ARTIFACT_DIR, ENV_BRIDGE_FD, ENV_CORPUS, ENV_INPUT_DIR, ENV_SHARED_DIR,
+                      ENV_MODELS_DIR, MODELS_INSIDE, OFFLINE_ENV,
                       ENV_SUBMISSION_SOURCE, EXIT_OUTPUT_LIMIT, EXIT_SETUP_FAILED, MAX_ARTIFACT_BYTES,
                       MAX_ARTIFACTS, MAX_FILE_BYTES, MAX_OPEN_FILES, Answer, Failure, Job, Live, Ready)
 
@@ -227,9 +228,11 @@ def confine(job: Job, paths: dict, uid: int, keep: tuple[int, ...], cgroups: dic
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
     # Files made in the shared folder (its setgid group is the learner's) stay writable by both.
     os.umask(0o002)
-    os.environ.update({"HOME": "/tmp", "PYTHONHASHSEED": "0"})
+    os.environ.update({"HOME": "/tmp", "PYTHONHASHSEED": "0", **OFFLINE_ENV})
     if job.get("corpus"):
         os.environ[ENV_CORPUS] = "/data/tinyshakespeare.txt"
+    if job.get("models"):
+        os.environ[ENV_MODELS_DIR] = MODELS_INSIDE
     if "inputs" in paths:
         os.environ[ENV_INPUT_DIR] = paths["inputs"]
     sys.stdout = os.fdopen(1, "w", buffering=1)

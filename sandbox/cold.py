@@ -11,8 +11,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.contract import (ENV_ARTIFACT_DIR, ENV_BRIDGE_FD, ENV_CORPUS, ENV_INPUT_DIR, ENV_SHARED_DIR,
-                                      ENV_SUBMISSION_SOURCE, EXIT_LEARNER_GONE)
+from harness.contract import (ENV_ARTIFACT_DIR, ENV_BRIDGE_FD, ENV_CORPUS, ENV_INPUT_DIR, ENV_MODELS_DIR,
+                              ENV_SHARED_DIR, ENV_SUBMISSION_SOURCE, EXIT_LEARNER_GONE, MODELS_INSIDE, OFFLINE_ENV)
 from sandbox.metrics import metrics_from_junit
 from sandbox.report import ReportError, parse_junit
 from sandbox.outcome import error_for_crash, learner_gone_reason, read_artifacts
@@ -20,6 +20,7 @@ from sandbox.result import CheckResult
 from sandbox.isolation import Mount, Sandbox, kill_group, make_sandbox
 from sandbox.workspace import build_workspace, expected_tests
 from courseware.corpus import corpus_file
+from courseware.pretrained import ensure_models_dir
 from config import Settings
 from courseware.spec import ExerciseSpec
 
@@ -37,13 +38,15 @@ class Checker:
     corpus: Path | None = None
     """Tiny Shakespeare, mounted read-only for exercises that sample from it, when present."""
     keep_workspaces: bool = False
+    models: Path | None = None
+    """The course's pre-trained models folder (``courseware.pretrained``), mounted read-only."""
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Checker":
         """A checker configured by the platform settings."""
         settings.workspaces_dir.mkdir(parents=True, exist_ok=True)
         return cls(make_sandbox(settings.checker_sandbox, settings.checker_python),
-                   settings.workspaces_dir, corpus_file(settings.data_dir))
+                   settings.workspaces_dir, corpus_file(settings.data_dir), models=ensure_models_dir(settings.data_dir))
 
     def close(self) -> None:
         """Nothing to release: each run is its own process."""
@@ -115,6 +118,11 @@ class Checker:
             corpus_mount = Mount(self.corpus, "/data/tinyshakespeare.txt")
             mounts.append(corpus_mount)
             env[ENV_CORPUS] = self.sandbox.path_inside(corpus_mount)
+        if self.models is not None:
+            models_mount = Mount(self.models, MODELS_INSIDE)
+            mounts.append(models_mount)
+            env[ENV_MODELS_DIR] = self.sandbox.path_inside(models_mount)
+        env.update(OFFLINE_ENV)
 
     def _judge(self, spec, ws, sock: socket.socket, learner: subprocess.Popen) -> CheckResult:
         inside = {

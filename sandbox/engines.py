@@ -14,6 +14,7 @@ from sandbox.result import Artifact, CheckResult
 from sandbox.cold import Checker
 from sandbox.isolation import SandboxUnavailable
 from courseware.corpus import corpus_file
+from courseware.pretrained import ensure_models_dir
 from config import Settings
 from courseware.spec import ExerciseSpec
 
@@ -47,7 +48,8 @@ def make_grading_engine(settings: Settings, slots: int | None = None, gpu: GpuAc
         from sandbox.warm import WarmChecker
 
         try:
-            engine = WarmChecker(settings.checker_python, slots, corpus_file(settings.data_dir), gpu=gpu)
+            engine = WarmChecker(settings.checker_python, slots, corpus_file(settings.data_dir), gpu=gpu,
+                                 models=ensure_models_dir(settings.data_dir))
             log.info("grading: warm sandboxes; protections:\n%s", engine.describe())
             return engine
         except SandboxUnavailable as exc:

@@ -41,7 +41,7 @@ from sandbox.metrics import metrics_from_stream
 from sandbox.inputs import checked_for_workspace
 from sandbox.report import ReportError, outcomes_from_stream
 from sandbox.result import Artifact, CheckResult
-from harness.contract import CODE_FILE, EXIT_LEARNER_GONE, Answer, Failure, Job
+from harness.contract import CODE_FILE, EXIT_LEARNER_GONE, MODELS_INSIDE, Answer, Failure, Job
 from sandbox.outcome import decode_artifacts, error_for_crash, learner_gone_reason
 from sandbox.gpu import GpuAccess
 from sandbox.isolation import SandboxUnavailable, python_install, system_mounts
@@ -106,13 +106,14 @@ class Slot:
     """One zygote process and the pipe to it."""
 
     def __init__(self, index: int, uid: int, python: str, corpus: Path | None, protections: Protections,
-                 gpu: GpuAccess | None = None) -> None:
+                 gpu: GpuAccess | None = None, models: Path | None = None) -> None:
         self.index = index
         self.gpu = gpu
         self.uid = uid
         self.judge_uid = uid + 1
         self.python = python
         self.corpus = corpus
+        self.models = models
         self.protections = protections
         self.proc: subprocess.Popen | None = None
         self.init_pid: int | None = None
@@ -136,6 +137,9 @@ class Slot:
                "--perms", "0755", "--dir", "/opt", "--ro-bind", str(RUNTIME), "/opt/course-runtime"]
         if self.corpus is not None:
             cmd += ["--perms", "0755", "--dir", "/data", "--ro-bind", str(self.corpus), "/data/tinyshakespeare.txt"]
+        if self.models is not None:
+            # The folder, not each model: a build finished after the zygote started is seen too.
+            cmd += ["--perms", "0755", "--dir", MODELS_INSIDE, "--ro-bind", str(self.models), MODELS_INSIDE]
         args = ["--uid", str(self.uid), "--judge-uid", str(self.judge_uid)]
         if self.gpu is not None:
             cmd += self.gpu.bwrap_args()
@@ -275,17 +279,19 @@ class WarmChecker:
     """Grades with warm zygotes; same ``check`` API as the cold ``sandbox.cold.Checker``."""
 
     def __init__(self, python: str, slots: int = 2, corpus: Path | None = None, start: bool = True,
-                 gpu: GpuAccess | None = None) -> None:
+                 gpu: GpuAccess | None = None, models: Path | None = None) -> None:
         if os.geteuid() != 0:
             raise SandboxUnavailable("warm grading needs root (to drop each job to its own uid); "
                                      "use CHECKER_MODE=cold")
         self.protections = Protections(uid_drop=True)
         self.corpus = corpus
+        self.models = models
+        """The course's pre-trained models folder (``courseware.pretrained``), mounted read-only."""
         self._slots: queue.Queue[Slot] = queue.Queue()
         self._instance, self._lock = _claim_instance()
         base = SLOT_UID_BASE + self._instance * UIDS_PER_INSTANCE
         self.gpu = gpu
-        self._all = [Slot(i, base + UIDS_PER_SLOT * i, python, corpus, self.protections, gpu)
+        self._all = [Slot(i, base + UIDS_PER_SLOT * i, python, corpus, self.protections, gpu, models)
                      for i in range(min(slots, SLOTS_PER_INSTANCE))]
         first = self._all[0].cgroups
         self.protections.cgroup_memory = first["memory"] is not None
@@ -326,6 +332,7 @@ class WarmChecker:
             job: Job = {"id": f"job-{uuid.uuid4().hex}", "uid": slot.uid, "judge_uid": slot.judge_uid,
                    "tests": list(test_files), "token": token,
                    "files": {CODE_FILE: code, **files}, "corpus": self.corpus is not None,
+                   "models": self.models is not None,
                    "hidden": [name for name, visibility in test_files.items() if visibility == "hidden"],
                    "inputs": checked_for_workspace(inputs) if inputs is not None else None,
                    "limits": {"time_s": spec.limits.time_s, "memory_mb": spec.limits.memory_mb,
