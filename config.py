@@ -116,6 +116,9 @@ class Settings:
     session_cookie_secure: bool = setting(
         "SESSION_COOKIE_SECURE", False, "`yes` marks the log-in cookie Secure (HTTPS only): set it behind an "
         "HTTPS proxy")
+    models_autobuild: bool = setting(
+        "MODELS_AUTOBUILD", True, "the app builds the course's missing pre-trained models in the background at "
+        "start (a few CPU minutes, once; `python -m courseware models build` does it by hand)")
     shakespeare_url: str = setting(
         "SHAKESPEARE_URL", "https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt",
         "where the corpus is downloaded from (sha256 verified)", shown="public char-rnn copy")

@@ -55,7 +55,7 @@ def burst(backend: str, args: argparse.Namespace, tmp: Path) -> dict:
     rng = random.Random(0)
     content = os.environ.get("COURSE_CONTENT_DIR", str(PROJECT_ROOT))
     env = {"COURSE_DATA_DIR": str(tmp / "data"), "COURSE_CONTENT_DIR": content, "CHECKER_BACKEND": backend,
-           "CHECKER_GPU": "no"}
+           "MODELS_AUTOBUILD": "no", "CHECKER_GPU": "no"}
     workers: list[subprocess.Popen] = []
     redis_proc = None
     if backend == "celery":

@@ -52,6 +52,7 @@ def main() -> int:
         (Path(tmp) / "corpus").mkdir()
         shutil.copyfile(corpus, Path(tmp) / "corpus" / corpus.name)
         settings = Settings.from_env({"COURSE_DATA_DIR": tmp, "COURSE_CONTENT_DIR": str(PROJECT_ROOT),
+                                      "MODELS_AUTOBUILD": "no",
                                       "CHECKER_WORKERS": str(args.workers), "CHECKER_LONG_SLOTS": str(args.long_slots),
                                       "CHECKER_GPU": "no"})
         ctx = build_context(settings)

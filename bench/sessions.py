@@ -607,6 +607,7 @@ def own_server(count: int, log_keep: Path | None) -> Iterator[tuple[str, list[st
     with tempfile.TemporaryDirectory(prefix="bench-sessions-") as tmp:
         data = Path(tmp)
         env = {**os.environ, "COURSE_DATA_DIR": str(data), "COURSE_CONTENT_DIR": str(PROJECT_ROOT),
+               "MODELS_AUTOBUILD": "no",
                "CHECKER_BACKEND": "local"}
         env.pop("DATABASE_URL", None)  # SQLite in the data folder
         engine = make_engine(f"sqlite:///{data / 'course.db'}")

@@ -14,11 +14,14 @@ imported only when a build runs: the web app imports this module and must stay l
 """
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import importlib
 import json
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -27,6 +30,8 @@ from typing import Callable
 
 MANIFEST = "MANIFEST.json"
 FOLDER = "models"
+LOCK = ".build.lock"
+BUILD_LOG = "build.log"
 
 
 class PretrainedError(RuntimeError):
@@ -123,7 +128,7 @@ def verify(data_dir: Path, name: str) -> list[str]:
 
 def build(data_dir: Path, corpus: Path | None, names: list[str] | None = None, *, force: bool = False,
           log: Callable[[str], None] = print) -> dict[str, Path]:
-    """Build the named artefacts (default: all) that are missing or stale; returns every folder.
+    """Build the named artefacts (None: all) that are missing or stale; returns every folder.
 
     Each is built in a temporary folder beside its final place and renamed into it when complete,
     so a reader (a running job) never sees half an artefact.
@@ -133,33 +138,60 @@ def build(data_dir: Path, corpus: Path | None, names: list[str] | None = None, *
         raise PretrainedError(f"no artefact {', '.join(unknown)} (known: {', '.join(ARTEFACTS)})")
     root = ensure_models_dir(data_dir)
     done: dict[str, Path] = {}
-    for name in names or list(ARTEFACTS):
-        artefact = ARTEFACTS[name]
-        folder = installed(data_dir, name)
-        if folder is not None and not force:
-            done[name] = folder
-            continue
-        if corpus is None:
-            raise PretrainedError(f"{name} is pre-trained on tiny Shakespeare, which is not installed: "
-                                  "run `python -m courseware corpus fetch` (or `corpus add FILE`) first")
-        log(f"building {name}: {artefact.description} …")
-        started = time.monotonic()
-        work = Path(tempfile.mkdtemp(dir=root, prefix=f".{name}-"))
-        try:
-            facts = artefact.build_function()(corpus, work)
-            manifest = {"name": name, "version": artefact.version, "description": artefact.description,
-                        "facts": facts, "build_seconds": round(time.monotonic() - started, 1),
-                        "files": checksums(work)}
-            (work / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-            for path in [work, *work.rglob("*")]:
-                os.chmod(path, 0o755 if path.is_dir() else 0o644)  # graders run as other users
-            target = root / name
-            if target.exists():
-                shutil.rmtree(target)
-            os.replace(work, target)
-        except BaseException:
-            shutil.rmtree(work, ignore_errors=True)
-            raise
-        log(f"built {name} in {manifest['build_seconds']} s: {json.dumps(facts)}")
-        done[name] = target
+    with open(root / LOCK, "w") as lock:
+        # One builder at a time per data folder (app replicas, validate, a shell): the others wait,
+        # then find the artefact in place.
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        for name in list(ARTEFACTS) if names is None else names:
+            done[name] = _build_one(data_dir, root, name, corpus, force, log)
     return done
+
+
+def missing(data_dir: Path, names: list[str] | None = None) -> list[str]:
+    """The named artefacts (default: all) with no current build."""
+    return [n for n in (list(ARTEFACTS) if names is None else names) if installed(data_dir, n) is None]
+
+
+def start_background_build(data_dir: Path, corpus: Path | None) -> subprocess.Popen | None:
+    """Build what is missing in a separate, low-priority process (the app's start-up must not wait
+    minutes); its output goes to ``<data>/models/build.log``. None when nothing is missing or the
+    corpus it needs is not installed."""
+    if corpus is None or not missing(data_dir):
+        return None
+    root = ensure_models_dir(data_dir)
+    env = {**os.environ, "COURSE_DATA_DIR": str(data_dir)}
+    with open(root / BUILD_LOG, "ab") as out:
+        return subprocess.Popen(["nice", "-n", "10", sys.executable, "-m", "courseware", "models", "build"],
+                                stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
+                                start_new_session=True)
+
+
+def _build_one(data_dir: Path, root: Path, name: str, corpus: Path | None, force: bool,
+               log: Callable[[str], None]) -> Path:
+    artefact = ARTEFACTS[name]
+    folder = installed(data_dir, name)
+    if folder is not None and not force:
+        return folder
+    if corpus is None:
+        raise PretrainedError(f"{name} is pre-trained on tiny Shakespeare, which is not installed: "
+                              "run `python -m courseware corpus fetch` (or `corpus add FILE`) first")
+    log(f"building {name}: {artefact.description} …")
+    started = time.monotonic()
+    work = Path(tempfile.mkdtemp(dir=root, prefix=f".{name}-"))
+    try:
+        facts = artefact.build_function()(corpus, work)
+        manifest = {"name": name, "version": artefact.version, "description": artefact.description,
+                    "facts": facts, "build_seconds": round(time.monotonic() - started, 1),
+                    "files": checksums(work)}
+        (work / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+        for path in [work, *work.rglob("*")]:
+            os.chmod(path, 0o755 if path.is_dir() else 0o644)  # graders run as other users
+        target = root / name
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(work, target)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    log(f"built {name} in {manifest['build_seconds']} s: {json.dumps(facts)}")
+    return target

@@ -21,7 +21,9 @@ from grading.queue import LocalPool, QueueBackend
 from sandbox.engines import GradingEngine, make_grading_engine
 from sandbox.gpu import find_gpu
 from grading.service import GradingService
+from courseware.corpus import corpus_file
 from courseware.loader import ContentError, load_bank
+from courseware.pretrained import BUILD_LOG, models_dir, start_background_build
 from config import Settings
 from courseware.spec import ContentBank
 from db.engine import make_engine, session_factory
@@ -98,6 +100,11 @@ def build_context(settings: Settings, *, recover: bool = True) -> AppContext:
         bank = load_bank(settings.content_dir)
     except ContentError as exc:
         raise ContentProblem(str(exc)) from exc
+    if settings.models_autobuild:
+        builder = start_background_build(settings.data_dir, corpus_file(settings.data_dir))
+        if builder is not None:
+            log.info("building the course's pre-trained models in the background (pid %d, log in %s)",
+                     builder.pid, models_dir(settings.data_dir) / BUILD_LOG)
     checker, backend = make_backend(settings, bank, sessions)
     grading = GradingService(sessions, bank, backend, settings.max_code_bytes, policy=PacingPolicy(bank))
     recovered = backend.recover() if recover else []

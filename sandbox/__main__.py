@@ -8,6 +8,8 @@ import argparse
 import sys
 import time
 
+from courseware import pretrained
+from courseware.corpus import corpus_file
 from courseware.loader import ContentError, load_bank
 from config import SettingsError, get_settings
 from sandbox.engines import make_grading_engine
@@ -24,8 +26,11 @@ def validate(args: argparse.Namespace) -> int:
     if unknown:
         print(f"error: no exercise named {', '.join(unknown)}", file=sys.stderr)
         return 1
-    checker = make_grading_engine(settings)
     specs = [bank.exercises[i] for i in (args.ids or sorted(bank.exercises))]
+    # First need: the pre-trained artefacts these exercises read are built now if missing.
+    needed = sorted({d for s in specs for d in s.datasets if d in pretrained.ARTEFACTS})
+    pretrained.build(settings.data_dir, corpus_file(settings.data_dir), needed)
+    checker = make_grading_engine(settings)
     start = time.monotonic()
     try:
         results = validate_all(checker, specs, workers=settings.checker_workers)
@@ -57,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except (ContentError, SettingsError) as exc:
+    except (ContentError, SettingsError, pretrained.PretrainedError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
 

@@ -9,12 +9,16 @@ from pathlib import Path
 import pytest
 
 from courseware.corpus import corpus_file
+from courseware.pretrained import models_dir
 from config import PROJECT_ROOT, Settings
 
 # `--database=postgresql`: the same tests on a throwaway PostgreSQL server (see postgres_server.py).
 pytest_plugins = ["postgres_server", "redis_server", "engine_fixtures", "db_fixtures"]
 
 SHARED_CORPUS = PROJECT_ROOT.parent / "shared" / "data" / "tinyshakespeare.txt"
+# Apps, workers and CLIs the tests start (they inherit this environment) never start a build of the
+# pre-trained models in their throwaway data folders; tests that use the models link the project's.
+os.environ["MODELS_AUTOBUILD"] = "no"
 # The repository's content, unless COURSE_CONTENT_DIR points the suite at another tree.
 CONTENT = Path(os.environ.get("COURSE_CONTENT_DIR") or PROJECT_ROOT)
 
@@ -24,7 +28,8 @@ def make_settings(data_dir: Path, content_dir: Path = CONTENT, **env: str) -> Se
     database under ``--database=postgresql``), real sandbox."""
     from postgres_server import database_url_for  # after pytest loaded it as a plugin (assert rewriting)
 
-    values = {"COURSE_DATA_DIR": str(data_dir), "COURSE_CONTENT_DIR": str(content_dir), **env}
+    values = {"COURSE_DATA_DIR": str(data_dir), "COURSE_CONTENT_DIR": str(content_dir),
+              "MODELS_AUTOBUILD": "no", **env}
     if "DATABASE_URL" not in values and (url := database_url_for(data_dir)):
         values["DATABASE_URL"] = url
     return Settings.from_env(values)
@@ -39,6 +44,9 @@ def settings(tmp_path: Path) -> Settings:
     if source is not None:
         (data / "corpus").mkdir(parents=True)
         shutil.copyfile(source, data / "corpus" / "tinyshakespeare.txt")
+    if models_dir(PROJECT_ROOT / "data").is_dir():
+        data.mkdir(parents=True, exist_ok=True)
+        models_dir(data).symlink_to(models_dir(PROJECT_ROOT / "data").resolve(), target_is_directory=True)
     return make_settings(data)
 
 
