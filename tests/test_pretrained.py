@@ -113,3 +113,71 @@ def test_the_checkpoints_load_with_the_auto_classes_and_were_trained():
     assert gpt2["loss"] < 5.0, gpt2
     manifest = json.loads((PROJECT_DATA / "models" / "tiny-bert" / pretrained.MANIFEST).read_text())
     assert manifest["facts"]["val_loss_after"] < manifest["facts"]["val_loss_before"] - 1.5, manifest["facts"]
+
+
+READS_MODELS_SOLUTION = '''\
+from pathlib import Path
+
+
+def read_counts(folder):
+    """What the learner's process sees of the artefact, and whether it can change it."""
+    path = Path(folder) / "counts.txt"
+    try:
+        path.write_text("overwritten")
+        wrote = True
+    except OSError:
+        wrote = False
+    return path.read_text(), wrote
+'''
+READS_MODELS_TEST = '''\
+import os
+
+from course_harness import get_function, pretrained_path
+
+
+def test_the_artefact_is_there_read_only_for_both_processes():
+    folder = pretrained_path("counts")
+    assert os.environ["COURSE_MODELS_DIR"] == "/data/models" and str(folder) == "/data/models/counts"
+    assert (folder / "counts.txt").read_text() == "2\\n"
+    assert os.environ["HF_HUB_OFFLINE"] == "1"
+    text, wrote = get_function("read_counts")(str(folder))
+    assert (text, wrote) == ("2\\n", False)
+
+
+def test_a_missing_artefact_fails_with_the_admins_command():
+    pretrained_path("not-built")
+'''
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("engine", ["warm", "cold"])
+def test_both_engines_mount_the_models_folder_read_only(engine, stand_in_artefacts, small_corpus, tmp_path):
+    from conftest import write_content, write_exercise
+    from courseware.loader import load_bank
+    from sandbox.cold import Checker
+    from sandbox.isolation import make_sandbox
+    from sandbox.warm import WarmChecker
+
+    data = tmp_path / "data"
+    pretrained.build(data, small_corpus, ["counts"], log=lambda line: None)
+    root = write_content(tmp_path / "content")
+    folder = write_exercise(root, "reads-models", solution=READS_MODELS_SOLUTION,
+                            starter="def read_counts(folder):\n    raise NotImplementedError\n")
+    (folder / "tests" / "test_public.py").write_text(READS_MODELS_TEST)
+    (folder / "tests" / "test_hidden.py").write_text("def test_nothing_hidden():\n    pass\n")
+    spec = load_bank(root).exercises["reads-models"]
+    models = pretrained.ensure_models_dir(data)
+    if engine == "warm":
+        checker = WarmChecker(sys.executable, slots=1, models=models)
+    else:
+        (tmp_path / "work").mkdir()
+        checker = Checker(make_sandbox("bwrap"), tmp_path / "work", models=models)
+    try:
+        result = checker.check(spec, READS_MODELS_SOLUTION, "run")
+    finally:
+        checker.close()
+    outcome = {t.name: t for t in result.tests}
+    assert outcome["test_the_artefact_is_there_read_only_for_both_processes"].outcome == "passed", result
+    missing = outcome["test_a_missing_artefact_fails_with_the_admins_command"]
+    assert missing.outcome == "failed" and "python -m courseware models build" in missing.message, missing
+    assert (data / "models" / "counts" / "counts.txt").read_text() == "2\n"
