@@ -25,7 +25,7 @@ from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from db.models import (
-    FINAL_STATUSES, MODES, STATUSES, Artifact, ExerciseProgress, Submission, SubmissionMetric, TestResult,
+    FINAL_STATUSES, MODES, STATUSES, Artifact, ExerciseProgress, Submission, SubmissionMetric, TestResult, User,
     utcnow,
 )
 from db.upsert import insert_for
@@ -57,15 +57,29 @@ def create_submission(session: Session, *, user_id: int, exercise_id: str, mode:
     return submission
 
 
-def claim_submission(session: Session, submission_id: int, worker: str | None = None) -> Submission | None:
+def claim_submission(session: Session, submission_id: int, worker: str | None = None, *,
+                     one_per_learner: bool = False) -> Submission | None:
     """Move a queued submission to running and commit; None if it was not queued.
 
     One conditional UPDATE does the check and the change, so of two workers racing
-    for the same id exactly one sees a row changed.
+    for the same id exactly one sees a row changed. With ``one_per_learner`` it is also not
+    claimed while the same learner has another submission running in the same queue (then it
+    stays queued: see ``still_queued``), checked in the same statement. On PostgreSQL the
+    learner's row is locked first, so two workers cannot each start one of the learner's jobs at
+    once; SQLite runs one writer at a time (and a read before the write could deadlock there).
     """
+    conditions = [Submission.id == submission_id, Submission.status == "queued"]
+    if one_per_learner:
+        if session.get_bind().dialect.name == "postgresql":
+            owner = select(Submission.user_id).where(Submission.id == submission_id).scalar_subquery()
+            session.execute(select(User.id).where(User.id == owner).with_for_update())
+        other = aliased(Submission)
+        conditions.append(~select(other.id).where(
+            other.user_id == Submission.user_id, other.queue.is_not_distinct_from(Submission.queue),
+            other.status == "running", other.id != Submission.id).exists())
     claimed = session.execute(
         update(Submission)
-        .where(Submission.id == submission_id, Submission.status == "queued")
+        .where(*conditions)
         .values(status="running", started_at=utcnow(), worker=_fit(Submission.worker, worker))
         .returning(Submission.id)
     ).scalar_one_or_none()
@@ -73,6 +87,11 @@ def claim_submission(session: Session, submission_id: int, worker: str | None = 
     if claimed is None:
         return None
     return session.get(Submission, submission_id, populate_existing=True)
+
+
+def still_queued(session: Session, submission_id: int) -> bool:
+    """Whether the submission still waits for a worker (after a claim that did not take it)."""
+    return session.scalar(select(Submission.status).where(Submission.id == submission_id)) == "queued"
 
 
 REPLACED_RUN = "Replaced by your newer Run of this exercise before it was graded."

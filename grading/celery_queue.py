@@ -74,7 +74,8 @@ class CeleryQueue(QueueBackend):
         self._redis = redis.Redis.from_url(broker_url, socket_timeout=2, socket_connect_timeout=2)
 
     def enqueue(self, submission_id: int, queue: str = "cpu", owner: int | None = None) -> None:
-        # ``owner`` is not used here: each lane's workers take its queue in order (see the README).
+        # ``owner`` travels in the database: a worker does not start a learner's job while another
+        # of theirs runs in the same queue (``grading.worker``).
         if queue not in QUEUES:
             raise ValueError(f"queue {queue!r} is not one of {QUEUES}")
         self.celery.send_task(TASK_NAME, args=[submission_id], queue=queue)

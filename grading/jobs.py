@@ -35,14 +35,17 @@ class JobContext:
     """Where charts of running jobs go for the learner's page (None: not shown)."""
 
 
-def grade_submission(ctx: JobContext, submission_id: int) -> str | None:
+def grade_submission(ctx: JobContext, submission_id: int, *, one_per_learner: bool = False) -> str | None:
     """Claim, grade and store one submission; returns its final status, or None if not claimed.
 
     A submission is claimed with an atomic queued → running update, so two workers never
-    grade the same one, and the result write is idempotent.
+    grade the same one, and the result write is idempotent. ``one_per_learner``: not claimed
+    while its learner has another job running in its queue (Celery workers, which share no
+    memory; the local pool keeps that rule itself).
     """
     with ctx.sessions() as session:
-        sub = submissions.claim_submission(session, submission_id, worker=ctx.worker or None)
+        sub = submissions.claim_submission(session, submission_id, worker=ctx.worker or None,
+                                           one_per_learner=one_per_learner)
         if sub is None:
             return None
         session.commit()

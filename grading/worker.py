@@ -19,6 +19,7 @@ import os
 import socket
 import sys
 import threading
+import time
 
 import redis
 from celery import signals
@@ -32,11 +33,14 @@ from grading.queue import QUEUES, WorkerStatus
 from grading import worker_registry
 from courseware.loader import load_bank
 from config import Settings, SettingsError
+from db import submissions
 from db.engine import make_engine, session_factory
 from db.in_use import hold_serving_lock
 from db.migrate import current_revision, head_revision
 
 log = logging.getLogger("grading.worker")
+LEARNER_BUSY_PAUSE_S = 0.25
+"""How long a worker waits before sending a job whose learner is busy to the back of its queue."""
 
 
 class WorkerRuntime:
@@ -87,6 +91,11 @@ class WorkerRuntime:
         """Send the job of ``submission_id`` again."""
         self.celery.send_task(TASK_NAME, args=[submission_id], queue=queue)
 
+    def learner_busy(self, submission_id: int) -> bool:
+        """Whether a job this worker did not claim still waits (its learner has one running in its lane)."""
+        with self.sessions() as session:
+            return submissions.still_queued(session, submission_id)
+
     def close(self) -> None:
         """Stop beating, leave the registry, release the sandboxes and the database."""
         self._stop.set()
@@ -122,9 +131,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 
-    @runtime.celery.task(name=TASK_NAME, acks_late=True)
-    def grade(submission_id: int) -> str | None:
-        return grade_submission(runtime.jobs, submission_id)
+    @runtime.celery.task(name=TASK_NAME, acks_late=True, bind=True)
+    def grade(task, submission_id: int) -> str | None:
+        status = grade_submission(runtime.jobs, submission_id, one_per_learner=True)
+        if status is None and runtime.learner_busy(submission_id):
+            # Its learner has a job running in this lane: send it to the back of the queue, so
+            # this slot takes another learner's job meanwhile (the pause bounds a lone job's polling).
+            time.sleep(LEARNER_BUSY_PAUSE_S)
+            runtime.resend(submission_id, (task.request.delivery_info or {}).get("routing_key") or "cpu")
+            return "deferred"
+        return status
 
     signals.worker_ready.connect(lambda **_: log.info("worker %s consuming %s", runtime.name, ",".join(queues)),
                                  weak=False)

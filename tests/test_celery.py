@@ -58,6 +58,9 @@ def celery_settings(tmp_path, broker):
     write_exercise(root, "slow-double")
     (root / "exercises" / "slow-double" / "tests" / "test_public.py").write_text(SLOW_TEST)
     write_exercise(root, "gpu-double", yaml_extra="device: gpu-preferred\n")
+    write_exercise(root, "sleepy-double")
+    (root / "exercises" / "sleepy-double" / "tests" / "test_public.py").write_text(
+        SLOW_TEST.replace("time.sleep(0.4)", "time.sleep(2.0)"))
     return make_settings(tmp_path / "data", root, CHECKER_BACKEND="celery", CELERY_BROKER_URL=broker,
                          CHECKER_GPU="no")
 
@@ -165,6 +168,28 @@ def test_fifty_jobs_are_stored_exactly_once_when_a_worker_is_killed_mid_run(app,
     assert "re-sent" in workers.logs()
     # The victim is gone from the list once its heartbeat went stale.
     assert [w.name.rsplit(":", 1)[1] for w in app.backend.workers()] == [str(second.pid)]
+
+
+def test_a_learner_has_one_job_running_per_queue_and_others_go_first(app, workers):
+    workers.start("--queues", "cpu")  # two slots
+    wait_for(lambda: app.backend.workers(), 120, "a worker", workers.logs)
+    ada, bob = make_learners(app, 2)
+    submit = lambda user: app.grading.submit(  # noqa: E731
+        user_id=user, exercise_id="sleepy-double", mode="submit", code="def double(x):\n    return x * 2\n").submission_id
+    ada_first, ada_second = submit(ada), submit(ada)
+    bobs = submit(bob)
+
+    def final():
+        with app.sessions() as session:
+            return session.scalar(select(func.count()).where(
+                Submission.id.in_([ada_first, ada_second, bobs]), Submission.status == "passed")) == 3
+    wait_for(final, 120, "three verdicts", workers.logs)
+    with app.sessions() as session:
+        times = {i: session.execute(select(Submission.started_at, Submission.finished_at)
+                                    .where(Submission.id == i)).one() for i in (ada_first, ada_second, bobs)}
+    # Ada's second job waited for her first although a slot was free; Bob's took that slot meanwhile.
+    assert times[ada_second].started_at >= times[ada_first].finished_at, times
+    assert times[bobs].started_at < times[ada_first].finished_at, times
 
 
 def test_a_gpu_preferred_exercise_runs_on_cpu_when_no_gpu_worker_is_alive(app, workers):

@@ -10,10 +10,11 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from db import users
 from db.models import Artifact, ExerciseProgress, Submission, TestResult
 from db.submissions import (
     claim_submission, create_submission, fail_stale, get_submission, list_submissions,
-    requeue_running, store_result, unfinished_ids,
+    requeue_running, still_queued, store_result, unfinished_ids,
 )
 
 pytestmark = pytest.mark.database  # stores data: runs again on PostgreSQL
@@ -76,6 +77,27 @@ def test_claim_moves_queued_to_running_once(db_sessions: sessionmaker[Session], 
     with db_sessions() as other_worker:
         assert claim_submission(other_worker, sub_id) is None
         assert claim_submission(other_worker, 12345) is None
+
+
+def test_one_per_learner_leaves_a_job_queued_while_the_learners_other_runs_in_its_queue(
+        db_sessions: sessionmaker[Session], learner_id) -> None:
+    with db_sessions() as session:
+        first, second = _submit(session, learner_id), _submit(session, learner_id)
+        other_queue = create_submission(session, user_id=learner_id, exercise_id="gpt", mode="submit", code="x = 1",
+                                        queue="long").id
+        other_learner = users.create_user(session, "grace", "password-123").id
+        theirs = _submit(session, other_learner)
+        session.commit()
+    with db_sessions() as session:
+        assert claim_submission(session, first, one_per_learner=True) is not None
+        assert claim_submission(session, second, one_per_learner=True) is None
+        assert still_queued(session, second)
+        # Another lane, and another learner, are not held back.
+        assert claim_submission(session, other_queue, one_per_learner=True) is not None
+        assert claim_submission(session, theirs, one_per_learner=True) is not None
+        _store(session, first)
+        assert claim_submission(session, second, one_per_learner=True) is not None
+        assert not still_queued(session, second)
 
 
 def test_concurrent_claims_have_exactly_one_winner(db_sessions: sessionmaker[Session], learner_id) -> None:
