@@ -60,7 +60,7 @@ ARTEFACTS: dict[str, Artefact] = {a.name: a for a in (
     Artefact("tiny-gpt2", "a 2-layer GPT-2 (transformers) with its own byte-level BPE tokenizer, "
              "pre-trained on tiny Shakespeare", 1, "courseware.tiny_transformers:build_gpt2"),
     Artefact("tiny-bert", "a 2-layer BERT (transformers) with its own WordPiece tokenizer, pre-trained "
-             "by masked language modelling on tiny Shakespeare", 1, "courseware.tiny_transformers:build_bert"),
+             "by masked language modelling on tiny Shakespeare", 2, "courseware.tiny_transformers:build_bert"),
     Artefact("word-vectors", "word vectors learned from the co-occurrences of tiny Shakespeare's words",
              1, "courseware.word_vectors:build"),
 )}

@@ -137,22 +137,51 @@ MASK_PROBABILITY = 0.15
 
 
 def bert_tokenizer(lines: list[str]):
-    """A lower-casing WordPiece tokenizer (BERT's scheme) trained on ``lines``, with [CLS] … [SEP]."""
-    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
+    """A lower-casing WordPiece tokenizer (BERT's scheme) made from ``lines``, with [CLS] … [SEP]."""
+    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
     from transformers import PreTrainedTokenizerFast
 
     specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
-    tok = Tokenizer(models.WordPiece(unk_token="[UNK]"))
+    tok = Tokenizer(models.WordPiece(vocab=wordpiece_vocab(lines, specials), unk_token="[UNK]"))
     tok.normalizer = normalizers.BertNormalizer(lowercase=True)
     tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
     tok.decoder = decoders.WordPiece()
-    trainer = trainers.WordPieceTrainer(vocab_size=VOCAB_SIZE, special_tokens=specials, show_progress=False)
-    tok.train_from_iterator(lines, trainer=trainer)
     tok.post_processor = processors.TemplateProcessing(
         single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B:1 [SEP]:1",
         special_tokens=[(s, tok.token_to_id(s)) for s in ("[CLS]", "[SEP]")])
     return PreTrainedTokenizerFast(tokenizer_object=tok, unk_token="[UNK]", pad_token="[PAD]", cls_token="[CLS]",
                                    sep_token="[SEP]", mask_token="[MASK]", model_max_length=CONTEXT)
+
+
+def wordpiece_vocab(lines: list[str], specials: list[str]) -> dict[str, int]:
+    """WordPiece's vocabulary, from the pieces a byte-pair encoding cuts the corpus's words into.
+
+    ``tokenizers``' WordPiece trainer is not repeatable: it numbers the ``##`` pieces in a different
+    order on every run, and ties between merges then go differently, so two builds disagree on a
+    few pieces. Its BPE trainer (without a prefix) is repeatable, so the pieces come from it: the
+    first piece of each word as it is and the others with ``##``, ranked by how often they occur
+    (ties alphabetically), after every character in both forms so that no word is unknown.
+    """
+    from collections import Counter
+
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, trainers
+
+    bpe = Tokenizer(models.BPE(unk_token="[UNK]"))
+    bpe.normalizer = normalizers.BertNormalizer(lowercase=True)
+    bpe.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    bpe.train_from_iterator(lines, trainer=trainers.BpeTrainer(vocab_size=VOCAB_SIZE, special_tokens=specials,
+                                                                show_progress=False))
+    words = Counter(word for line in lines
+                    for word, _ in bpe.pre_tokenizer.pre_tokenize_str(bpe.normalizer.normalize_str(line)))
+    pieces: Counter[str] = Counter()
+    alphabet: set[str] = set()
+    for word, count in words.items():
+        for i, token in enumerate(bpe.model.tokenize(word)):
+            pieces[token.value if i == 0 else "##" + token.value] += count
+        alphabet.update(ch if i == 0 else "##" + ch for i, ch in enumerate(word))
+    room = VOCAB_SIZE - len(specials) - len(alphabet)
+    ranked = sorted((p for p in pieces if p not in alphabet), key=lambda p: (-pieces[p], p))[:room]
+    return {t: i for i, t in enumerate([*specials, *sorted(alphabet), *sorted(ranked)])}
 
 
 def _passages(lines: list[str]) -> list[str]:

@@ -13,6 +13,7 @@ from courseware import pretrained
 from pretrained_fixtures import small_corpus, stand_in_artefacts  # noqa: F401 (fixtures)
 
 PROJECT_DATA = PROJECT_ROOT / "data"
+SHARED_CORPUS = PROJECT_ROOT.parent / "shared" / "data" / "tinyshakespeare.txt"
 
 
 def test_a_build_records_every_file_with_its_checksum_and_the_recipes_facts(stand_in_artefacts, small_corpus, tmp_path):
@@ -181,3 +182,20 @@ def test_both_engines_mount_the_models_folder_read_only(engine, stand_in_artefac
     missing = outcome["test_a_missing_artefact_fails_with_the_admins_command"]
     assert missing.outcome == "failed" and "python -m courseware models build" in missing.message, missing
     assert (data / "models" / "counts" / "counts.txt").read_text() == "2\n"
+
+
+TOKENIZER_FINGERPRINT = (
+    "import hashlib, sys\n"
+    "from courseware.tiny_transformers import bert_tokenizer, gpt2_tokenizer\n"
+    "lines = open(sys.argv[1], encoding='utf-8').read().splitlines()\n"
+    "for make in (gpt2_tokenizer, bert_tokenizer):\n"
+    "    print(hashlib.sha256(make(lines).backend_tokenizer.to_str().encode()).hexdigest())\n")
+
+
+@pytest.mark.skipif(not SHARED_CORPUS.is_file(), reason="tiny Shakespeare is not beside the project")
+def test_both_tokenizers_come_out_the_same_in_every_process():
+    # Rust hash maps are seeded per process: a trainer that iterates one gives different pieces
+    # from run to run (tokenizers' WordPiece trainer did), and then different weights.
+    prints = [subprocess.run([sys.executable, "-c", TOKENIZER_FINGERPRINT, str(SHARED_CORPUS)], capture_output=True,
+                             text=True, timeout=300, cwd=PROJECT_ROOT, check=True).stdout for _ in range(3)]
+    assert len(set(prints)) == 1 and len(prints[0].split()) == 2, prints
