@@ -27,6 +27,22 @@ class BagOfEmbeddings(nn.Module):
         return self.classifier(self.embedding(ids).mean(dim=1))
 
 
+class GRUClassifier(nn.Module):
+    """Embeddings -> a GRU reading each review -> its hidden state after the last real word -> linear."""
+
+    def __init__(self, vocab_size: int, embed_dim: int = 32, hidden_size: int = 32, num_classes: int = 2) -> None:
+        super().__init__()
+        self.embedding = nn.Embedding(vocab_size, embed_dim, padding_idx=0)
+        self.gru = nn.GRU(embed_dim, hidden_size, batch_first=True)
+        self.classifier = nn.Linear(hidden_size, num_classes)
+
+    def forward(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """ids: (B, T), lengths: (B,) -> logits (B, num_classes)."""
+        # A first attempt: the output at the last position T - 1. Is that a real word for every review of a batch?
+        outputs, _ = self.gru(self.embedding(ids))                           # (B, T, H)
+        return self.classifier(outputs[:, -1])
+
+
 class CNNClassifier(nn.Module):
     """Embeddings -> Conv1d per kernel size -> ReLU -> max over time -> linear."""
 

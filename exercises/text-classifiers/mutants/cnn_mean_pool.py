@@ -49,6 +49,25 @@ class BagOfEmbeddings(nn.Module):
         return self.classifier(mean)
 
 
+class GRUClassifier(nn.Module):
+    """Embeddings -> a GRU reading each review left to right -> its hidden state after the last real word -> linear."""
+
+    def __init__(self, vocab_size: int, embed_dim: int = 32, hidden_size: int = 32, num_classes: int = 2) -> None:
+        super().__init__()
+        self.embedding = nn.Embedding(vocab_size, embed_dim, padding_idx=0)
+        self.gru = nn.GRU(embed_dim, hidden_size, batch_first=True)
+        self.classifier = nn.Linear(hidden_size, num_classes)
+
+    def forward(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """ids: (B, T), lengths: (B,) -> logits (B, num_classes)."""
+        emb = self.embedding(ids)                                             # (B, T, E)
+        # Packing hands the GRU only the real words of each review, in any order of lengths (enforce_sorted=False
+        # sorts inside and puts h_n back in the batch's order); lengths must live on the CPU.
+        packed = nn.utils.rnn.pack_padded_sequence(emb, lengths.cpu(), batch_first=True, enforce_sorted=False)
+        _, h_n = self.gru(packed)                                             # (num_layers, B, H)
+        return self.classifier(h_n[-1])                                       # the state after the last real word
+
+
 class CNNClassifier(nn.Module):
     """Embeddings -> one Conv1d per (odd) kernel size -> ReLU -> max over time -> linear (Kim, 2014)."""
 

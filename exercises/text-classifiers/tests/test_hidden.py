@@ -9,9 +9,12 @@ SIGNATURES = {
     "build_vocab": "build_vocab(sentences: list[str], min_freq: int = 1) -> dict[str, int]",
     "encode": "encode(sentences: list[str], vocab: dict[str, int]) -> tuple[torch.Tensor, torch.Tensor]",
     "BagOfEmbeddings": "class BagOfEmbeddings(nn.Module): __init__(vocab_size, embed_dim=32, num_classes=2)",
+    "GRUClassifier": "class GRUClassifier(nn.Module): __init__(vocab_size, embed_dim=32, hidden_size=32, "
+                     "num_classes=2)",
     "CNNClassifier": "class CNNClassifier(nn.Module): __init__(vocab_size, embed_dim=32, num_classes=2, "
                      "num_filters=32, kernel_sizes=(3, 5))",
 }
+MODELS = ("BagOfEmbeddings", "GRUClassifier", "CNNClassifier")
 SENTENCES = ["the plot was not good", "awful", "what a truly wonderful film from start to finish",
              "i did not find the cast charming", "so dull"]
 
@@ -39,7 +42,8 @@ def test_min_freq_drops_rare_words_to_unk():
 
 def test_one_word_reviews_work_with_wide_kernels():
     vocab, ids, lengths = vocab_and_batch(["awful", "so dull"])
-    for name, kwargs in (("BagOfEmbeddings", {}), ("CNNClassifier", {"kernel_sizes": (3, 5, 7)})):
+    for name, kwargs in (("BagOfEmbeddings", {}), ("GRUClassifier", {}),
+                         ("CNNClassifier", {"kernel_sizes": (3, 5, 7)})):
         torch.manual_seed(0)
         model = fn(name)(len(vocab), **kwargs).eval()
         with torch.no_grad():
@@ -54,6 +58,7 @@ def test_one_word_reviews_work_with_wide_kernels():
 def test_constructor_arguments_are_respected():
     vocab, ids, lengths = vocab_and_batch()
     for model in (fn("BagOfEmbeddings")(len(vocab), embed_dim=8, num_classes=3),
+                  fn("GRUClassifier")(len(vocab), embed_dim=8, hidden_size=6, num_classes=3),
                   fn("CNNClassifier")(len(vocab), embed_dim=8, num_classes=3, num_filters=4, kernel_sizes=(3,))):
         model.eval()
         with torch.no_grad():
@@ -66,7 +71,7 @@ def test_constructor_arguments_are_respected():
 def test_a_very_long_neighbour_does_not_change_short_reviews():
     long_review = " ".join(["the film was quite good and the plot was not dull"] * 4)   # 44 words
     vocab, ids, lengths = vocab_and_batch(SENTENCES + [long_review])
-    for name in ("BagOfEmbeddings", "CNNClassifier"):
+    for name in MODELS:
         torch.manual_seed(0)
         model = fn(name)(len(vocab)).eval()
         with torch.no_grad():
@@ -79,7 +84,7 @@ def test_a_very_long_neighbour_does_not_change_short_reviews():
 
 def test_padding_gets_no_gradient():
     vocab, ids, lengths = vocab_and_batch()
-    for name in ("BagOfEmbeddings", "CNNClassifier"):
+    for name in MODELS:
         torch.manual_seed(0)
         model = fn(name)(len(vocab))
         tables = [m for m in model.modules() if isinstance(m, (nn.Embedding, nn.EmbeddingBag))]
@@ -116,3 +121,39 @@ def test_cnn_matches_a_reference_built_from_its_layers():
     assert_tensor_close(got, expected, atol=1e-5,
                         name="CNNClassifier's logits in eval mode (expected: embeddings transposed to (B, E, T), "
                              "each Conv1d, ReLU, max over the real positions, concatenated, then the final Linear)")
+
+
+def test_gru_matches_a_reference_gru_with_its_weights():
+    # Copy the learner's weights into a reference nn.GRU and run it over each review ALONE (no padding at all):
+    # the learner's logits for the padded batch (lengths 5, 1, 9, 7, 2: unsorted) must be the reference's
+    # final state after the last real word, through the last nn.Linear.
+    vocab, ids, lengths = vocab_and_batch()
+    torch.manual_seed(0)
+    model = fn("GRUClassifier")(len(vocab), embed_dim=16, hidden_size=12).eval()
+    tables = [m for m in model.modules() if isinstance(m, nn.Embedding)]
+    grus = [m for m in model.modules() if isinstance(m, (nn.GRU, nn.GRUCell))]
+    linears = [m for m in model.modules() if isinstance(m, nn.Linear)]
+    if len(tables) != 1 or len(grus) != 1 or not linears:
+        raise AssertionError("GRUClassifier should hold one nn.Embedding, one nn.GRU (or one nn.GRUCell stepped by "
+                             f"hand; found {len(grus)}) and a final nn.Linear.")
+    gru, suffix = grus[0], ("_l0" if isinstance(grus[0], nn.GRU) else "")
+    reference = nn.GRU(16, 12, batch_first=True)
+    with torch.no_grad():
+        for weight in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+            mine = getattr(gru, weight + suffix, None)
+            wanted = getattr(reference, weight + "_l0")
+            if not isinstance(mine, torch.Tensor) or tuple(mine.shape) != tuple(wanted.shape):
+                raise AssertionError(f"GRUClassifier(..., embed_dim=16, hidden_size=12) should hold a one-layer, "
+                                     f"one-direction GRU of input size 16 and hidden size 12 with biases; its "
+                                     f"{weight}{suffix} is {None if mine is None else tuple(mine.shape)}.")
+            wanted.copy_(mine)
+        table, head = tables[0].weight.detach(), linears[-1]
+        expected = []
+        for row, n in zip(ids, lengths.tolist()):
+            _, h_n = reference(table[row[:n]].unsqueeze(0))                       # one review, its n real words
+            expected.append(F.linear(h_n[-1, 0], head.weight.detach(), head.bias.detach()))
+        got = model(ids, lengths)
+    assert_tensor_close(got, torch.stack(expected), atol=1e-5,
+                        name="GRUClassifier's logits for a padded batch of 5 reviews with unsorted lengths "
+                             "(expected: a reference nn.GRU with your weights run over each review's real words "
+                             "alone, its final hidden state, then your final nn.Linear; the rows in the batch's order)")

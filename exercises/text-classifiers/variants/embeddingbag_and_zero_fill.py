@@ -1,5 +1,7 @@
-"""Bag of embeddings with nn.EmbeddingBag(mode="mean") and offsets; the CNN max-pools first and applies
-ReLU after (ReLU is monotone), and fills pad positions with a very negative number instead of -inf.
+"""Bag of embeddings with nn.EmbeddingBag(mode="mean") and offsets; the GRU is an nn.GRUCell stepped by hand,
+each review keeping its state once its words run out (torch.where on t < length, no packing); the CNN
+max-pools first and applies ReLU after (ReLU is monotone), and fills pad positions with a very negative
+number instead of -inf.
 """
 from collections import Counter
 
@@ -44,6 +46,25 @@ class BagOfEmbeddings(nn.Module):
         flat = torch.cat([ids[i, :int(n)] for i, n in enumerate(lengths)])
         offsets = torch.cat([torch.zeros(1, dtype=torch.long), lengths.cumsum(0)[:-1]])
         return self.classifier(self.bag(flat, offsets))
+
+
+class GRUClassifier(nn.Module):
+    """Embeddings -> a GRU reading each review left to right -> its hidden state after the last real word -> linear."""
+
+    def __init__(self, vocab_size: int, embed_dim: int = 32, hidden_size: int = 32, num_classes: int = 2) -> None:
+        super().__init__()
+        self.embedding = nn.Embedding(vocab_size, embed_dim, padding_idx=0)
+        self.cell = nn.GRUCell(embed_dim, hidden_size)
+        self.classifier = nn.Linear(hidden_size, num_classes)
+
+    def forward(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """ids: (B, T), lengths: (B,) -> logits (B, num_classes)."""
+        emb = self.embedding(ids)                                             # (B, T, E)
+        h = emb.new_zeros(ids.shape[0], self.cell.hidden_size)               # (B, H)
+        for t in range(ids.shape[1]):
+            # A review that has ended keeps its state: steps over its pads change nothing.
+            h = torch.where((t < lengths)[:, None], self.cell(emb[:, t], h), h)
+        return self.classifier(h)
 
 
 class CNNClassifier(nn.Module):
