@@ -1,5 +1,5 @@
-"""Compare four ways of cutting text into tokens on the same text."""
-from tokenizers import Tokenizer, models, pre_tokenizers, trainers
+"""Compare five ways of cutting text into tokens on the same text."""
+from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 
 
 def row(name: str, vocab_size: int, num_tokens: int, unknown: int, eval_text: str) -> dict:
@@ -31,9 +31,15 @@ def wordpiece_row(text: str, eval_text: str, vocab_size: int = 1000) -> dict:
     raise NotImplementedError("train a WordPiece tokenizer with the tokenizers library")
 
 
+def unigram_row(text: str, eval_text: str, vocab_size: int = 1000) -> dict:
+    """SentencePiece's Unigram model (Metaspace: a space becomes "▁") trained on ``text``, measured on
+    ``eval_text``; characters never seen in training become <unk>."""
+    raise NotImplementedError("train a Unigram tokenizer with the tokenizers library")
+
+
 def compare_tokenizers(text: str, eval_text: str | None = None) -> list[dict]:
     """Train on ``text``, measure on ``eval_text`` (default: ``text`` itself); one row per tokenizer,
-    in the order char, word, bpe-300, bpe-1000, wordpiece."""
+    in the order char, word, bpe-300, bpe-1000, wordpiece, unigram."""
     eval_text = text if eval_text is None else eval_text
     return [char_row(text, eval_text), word_row(text, eval_text), bpe_row(text, eval_text, 300),
-            bpe_row(text, eval_text, 1000), wordpiece_row(text, eval_text)]
+            bpe_row(text, eval_text, 1000), wordpiece_row(text, eval_text), unigram_row(text, eval_text)]

@@ -3,7 +3,7 @@ instead of by the number of tokens.
 
 Caught by: test_wordpiece_row_matches_a_reference_training
 """
-from tokenizers import Tokenizer, models, pre_tokenizers, trainers
+from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 
 
 def char_row(text: str, eval_text: str) -> dict:
@@ -45,6 +45,20 @@ def wordpiece_row(text: str, eval_text: str, vocab_size: int = 1000) -> dict:
     return out
 
 
+def unigram_row(text: str, eval_text: str, vocab_size: int = 1000) -> dict:
+    """SentencePiece's Unigram language model: spaces become "▁" and belong to the next piece;
+    a run of characters it never saw becomes one <unk>."""
+    tok = Tokenizer(models.Unigram())
+    tok.pre_tokenizer = pre_tokenizers.Metaspace()
+    tok.decoder = decoders.Metaspace()
+    trainer = trainers.UnigramTrainer(vocab_size=vocab_size, special_tokens=["<unk>"], unk_token="<unk>",
+                                      show_progress=False)
+    tok.train_from_iterator([text], trainer=trainer)
+    ids = tok.encode(eval_text).ids
+    unk = tok.token_to_id("<unk>")
+    return row("unigram", tok.get_vocab_size(), len(ids), ids.count(unk), eval_text)
+
+
 def row(name: str, vocab_size: int, num_tokens: int, unknown: int, eval_text: str) -> dict:
     return {"name": name, "vocab_size": vocab_size, "num_tokens": num_tokens,
             "tokens_per_char": num_tokens / len(eval_text),
@@ -55,4 +69,4 @@ def compare_tokenizers(text: str, eval_text: str | None = None) -> list[dict]:
     """Train on ``text``, measure on ``eval_text`` (default: ``text`` itself); one row per tokenizer."""
     eval_text = text if eval_text is None else eval_text
     return [char_row(text, eval_text), word_row(text, eval_text), bpe_row(text, eval_text, 300),
-            bpe_row(text, eval_text, 1000), wordpiece_row(text, eval_text)]
+            bpe_row(text, eval_text, 1000), wordpiece_row(text, eval_text), unigram_row(text, eval_text)]

@@ -1,10 +1,10 @@
 """Shared by the public and hidden tests: the texts, independent reference tokenizers, helpers."""
-from tokenizers import Tokenizer, models, pre_tokenizers, trainers
+from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 
 from course_harness import get_function
 
 SIGNATURE = "compare_tokenizers(text: str, eval_text: str | None = None) -> list[dict]"
-NAMES = ["char", "word", "bpe-300", "bpe-1000", "wordpiece"]
+NAMES = ["char", "word", "bpe-300", "bpe-1000", "wordpiece", "unigram"]
 FIELDS = {"name", "vocab_size", "num_tokens", "tokens_per_char", "unk_rate"}
 
 # A small original corpus to train on, and a held-out paragraph to measure on.
@@ -97,6 +97,22 @@ def reference_wordpiece(text):
     tok.train_from_iterator([text], trainer=trainers.WordPieceTrainer(
         vocab_size=1000, special_tokens=["[UNK]"], show_progress=False))
     return tok
+
+
+def reference_unigram(text):
+    """SentencePiece's Unigram model as the tokenizers library builds it (training is deterministic)."""
+    tok = Tokenizer(models.Unigram())
+    tok.pre_tokenizer = pre_tokenizers.Metaspace()
+    tok.decoder = decoders.Metaspace()
+    tok.train_from_iterator([text], trainer=trainers.UnigramTrainer(
+        vocab_size=1000, special_tokens=["<unk>"], unk_token="<unk>", show_progress=False))
+    return tok
+
+
+def unigram_unknowns(tok, text):
+    """How many <unk> ids the text becomes, and how many ids in all."""
+    ids = tok.encode(text).ids
+    return ids.count(tok.token_to_id("<unk>")), len(ids)
 
 
 def close(actual, expected, rel, what):

@@ -1,5 +1,5 @@
 """Public tests for the tokenizer comparison: run by *Run* and shown to the learner."""
-from comparison_support import EVAL_TEXT, TRAIN_TEXT, close, reference_bpe, rows_by_name
+from comparison_support import EVAL_TEXT, TRAIN_TEXT, close, reference_bpe, reference_unigram, rows_by_name
 
 
 def test_returns_one_row_per_tokenizer_with_the_documented_fields():
@@ -36,6 +36,18 @@ def test_bpe_rows_match_a_reference_training():
               "ByteLevel(add_prefix_space=False) and initial_alphabet=ByteLevel.alphabet())")
         assert r["unk_rate"] == 0, (f"bpe-{size} reports unk_rate {r['unk_rate']}, but a byte-level BPE can spell "
                                     "any text from its 256 byte tokens, so nothing is unknown.")
+
+
+def test_unigram_row_matches_a_reference_training():
+    rows = rows_by_name(TRAIN_TEXT, EVAL_TEXT)
+    tok = reference_unigram(TRAIN_TEXT)
+    r = rows["unigram"]
+    close(r["vocab_size"], tok.get_vocab_size(), 0,
+          "unigram's vocab_size (tokenizer.get_vocab_size(): what training reached, far fewer than the 1000 asked "
+          "on a text this small)")
+    close(r["num_tokens"], len(tok.encode(EVAL_TEXT).ids), 0.03,
+          "unigram's num_tokens on the held-out text (train it exactly as the prompt says: pre_tokenizers.Metaspace(), "
+          "so a space becomes '▁' at the front of the next piece, and count every id, lone '▁' pieces included)")
 
 
 def test_bigger_vocabularies_give_fewer_tokens_per_character(artifacts):

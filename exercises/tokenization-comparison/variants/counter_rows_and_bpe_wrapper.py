@@ -1,5 +1,6 @@
 """Char and word rows with collections.Counter; the BPE rows with the library's
-ByteLevelBPETokenizer wrapper (the same model, pre-tokenizer and full byte alphabet)."""
+ByteLevelBPETokenizer wrapper (the same model, pre-tokenizer and full byte alphabet); the Unigram
+row with its SentencePieceUnigramTokenizer wrapper, less the normalizer the wrapper adds."""
 from tokenizers import Tokenizer, models, pre_tokenizers, trainers
 
 
@@ -41,6 +42,22 @@ def wordpiece_row(text: str, eval_text: str, vocab_size: int = 1000) -> dict:
     return row("wordpiece", tok.get_vocab_size(), len(ids), ids.count(unk), eval_text)
 
 
+def unigram_row(text: str, eval_text: str, vocab_size: int = 1000) -> dict:
+    """SentencePiece's Unigram language model: spaces become "▁" and belong to the next piece."""
+    from tokenizers import SentencePieceUnigramTokenizer
+
+    tok = SentencePieceUnigramTokenizer()  # Metaspace pre-tokenizer and decoder, as the prompt asks ...
+    tok.normalizer = None                  # ... but no NFKC and no squeezing of runs of spaces
+    tok.train_from_iterator([text], vocab_size=vocab_size, special_tokens=["<unk>"], unk_token="<unk>",
+                            show_progress=False)
+    unk = tok.token_to_id("<unk>")
+    unknown = num_tokens = 0
+    for token_id in tok.encode(eval_text).ids:
+        num_tokens += 1
+        unknown += token_id == unk
+    return row("unigram", tok.get_vocab_size(), num_tokens, unknown, eval_text)
+
+
 def row(name: str, vocab_size: int, num_tokens: int, unknown: int, eval_text: str) -> dict:
     return {"name": name, "vocab_size": vocab_size, "num_tokens": num_tokens,
             "tokens_per_char": num_tokens / len(eval_text),
@@ -51,4 +68,4 @@ def compare_tokenizers(text: str, eval_text: str | None = None) -> list[dict]:
     """Train on ``text``, measure on ``eval_text`` (default: ``text`` itself); one row per tokenizer."""
     eval_text = text if eval_text is None else eval_text
     return [char_row(text, eval_text), word_row(text, eval_text), bpe_row(text, eval_text, 300),
-            bpe_row(text, eval_text, 1000), wordpiece_row(text, eval_text)]
+            bpe_row(text, eval_text, 1000), wordpiece_row(text, eval_text), unigram_row(text, eval_text)]
