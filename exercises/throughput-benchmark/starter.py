@@ -1,0 +1,54 @@
+import statistics
+import time
+
+import torch
+from torch import nn
+
+
+def make_mlp(in_features=64, hidden=128, out_features=10, seed=0):
+    """A small MLP to benchmark while trying things out."""
+    torch.manual_seed(seed)
+    return nn.Sequential(nn.Linear(in_features, hidden), nn.ReLU(),
+                         nn.Linear(hidden, hidden), nn.ReLU(),
+                         nn.Linear(hidden, out_features))
+
+
+def time_step(fn, warmup=3, repeats=10, sync=None):
+    """Median wall-clock seconds of one call of ``fn()``.
+
+    Args:
+        fn: the work to time, called with no arguments.
+        warmup: calls made first and not timed (allocations, caches, lazy initialisation).
+        repeats: timed calls, each timed on its own.
+        sync: called after ``fn()`` and before the clock is read (``torch.cuda.synchronize`` on a
+            GPU, where ``fn()`` returns as soon as the work is queued); None on the CPU.
+
+    Returns:
+        The median of the ``repeats`` durations, in seconds (a Python float).
+    """
+    raise NotImplementedError("warm up without timing, then time each of the repeats with time.perf_counter")
+
+
+def throughput(model, batch_size, threads, in_features, warmup=3, repeats=10):
+    """Inference throughput of ``model`` on one random batch of shape (batch_size, in_features).
+
+    The input is made once, before timing, on the device of the model's parameters. The
+    measurement runs with ``torch.set_num_threads(threads)``, without autograd, and the previous
+    number of threads is restored afterwards, even if the model raises.
+
+    Returns:
+        {"batch_size": int, "threads": int, "median_s": median seconds per forward pass,
+         "samples_per_s": batch_size / median_s}
+    """
+    raise NotImplementedError("set the threads, time the forward pass with time_step, restore the threads")
+
+
+def sweep(model, batch_sizes, thread_counts, in_features, warmup=3, repeats=10):
+    """``throughput`` for every thread count (outer loop) and batch size (inner loop), in that order."""
+    raise NotImplementedError("one throughput row per (threads, batch_size)")
+
+
+if __name__ == "__main__":
+    for row in sweep(make_mlp().eval(), [1, 8, 64, 256], [1, 2], 64):
+        print(f"{row['threads']} thread(s), batch {row['batch_size']:4d}: "
+              f"{row['median_s'] * 1e3:8.3f} ms, {row['samples_per_s']:12,.0f} samples/s")
