@@ -50,7 +50,7 @@ run: system-deps-run setup migrate corpus
 validate: setup
 	$(PY) -m sandbox validate
 
-test: system-deps-test setup corpus models validate
+test: system-deps-test setup corpus models coverage validate
 	$(PY) -m pytest
 	$(PY) -m pytest --database=postgresql
 

@@ -199,3 +199,25 @@ def test_both_tokenizers_come_out_the_same_in_every_process():
     prints = [subprocess.run([sys.executable, "-c", TOKENIZER_FINGERPRINT, str(SHARED_CORPUS)], capture_output=True,
                              text=True, timeout=300, cwd=PROJECT_ROOT, check=True).stdout for _ in range(3)]
     assert len(set(prints)) == 1 and len(prints[0].split()) == 2, prints
+
+
+@built
+def test_the_word_vectors_put_related_words_together():
+    import numpy as np
+
+    folder = PROJECT_DATA / "models" / "word-vectors"
+    words = (folder / "vocab.txt").read_text(encoding="utf-8").splitlines()
+    vectors = np.load(folder / "vectors.npy")
+    assert vectors.dtype == np.float32 and vectors.shape == (len(words), 100) and len(set(words)) == len(words)
+    unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    index = {w: i for i, w in enumerate(words)}
+
+    def nearest(query: np.ndarray, exclude: set[str]) -> list[str]:
+        order = np.argsort(-(unit @ (query / np.linalg.norm(query))))
+        return [words[i] for i in order if words[i] not in exclude][:5]
+
+    assert "day" in nearest(unit[index["night"]], {"night"})
+    assert "son" in nearest(unit[index["father"]], {"father"})
+    # him - he + she: the vectors carry grammatical relations, not only topics.
+    query = unit[index["him"]] - unit[index["he"]] + unit[index["she"]]
+    assert nearest(query, {"him", "he", "she"})[0] == "her"
