@@ -292,8 +292,9 @@ def pretrained_path(name: str) -> Path:
     folder = os.environ.get(ENV_MODELS_DIR)
     path = Path(folder) / name if folder else None
     if path is None or not (path / "MANIFEST.json").is_file():
-        pytest.fail(f"the course's pre-trained {name!r} is not installed on this grader: an admin must run "
-                    f"`python -m courseware models build` (this is not a problem with your code)", pytrace=False)
+        pytest.fail(f"the course's pre-trained {name!r} is not on this grader yet: the app builds it in the "
+                    f"background when it starts (a few minutes), or an admin runs `python -m courseware models build`. "
+                    f"Try again later; this is not a problem with your code.", pytrace=False)
     return path
 
 
