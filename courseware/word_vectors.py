@@ -26,7 +26,6 @@ on one machine, gives the same bytes every time.
 """
 from __future__ import annotations
 
-import contextlib
 import re
 from collections import Counter
 from pathlib import Path
@@ -187,10 +186,8 @@ def analogy(a: str, b: str, c: str, words: list[str], vectors, k: int = 3) -> li
 def _one_thread():
     """BLAS on one thread while the recipe runs: the same sums in the same order (the same bytes),
     and much faster on a busy machine, where OpenBLAS's threads wait for each other."""
-    try:
-        from threadpoolctl import threadpool_limits  # installed with scikit-learn
-    except ImportError:  # pragma: no cover - scikit-learn is a requirement
-        return contextlib.nullcontext()
+    from threadpoolctl import threadpool_limits  # pinned in requirements.txt
+
     return threadpool_limits(limits=1, user_api="blas")
 
 
